@@ -1,0 +1,53 @@
+"""The movement-break timer: how long the user has been sitting, driven by frame time.
+
+Presence comes from the slouch detector's debounced away state, so a frame where the
+model loses the user is not an absence. An absence of `away_reset_s` or more is a break
+and restarts the sitting clock; shorter ones (fetching a coffee cup) do not. A reminder
+that is ignored is repeated every `repeat_min`, never every frame.
+"""
+
+from __future__ import annotations
+
+from .config import BreakConfig
+from .events import Event, EventKind
+
+
+class SittingTimer:
+    def __init__(self, config: BreakConfig | None = None) -> None:
+        self.config = config or BreakConfig()
+        self._sitting_since: float | None = None
+        self._away_since: float | None = None
+        self._last_reminder_t: float | None = None
+        self._reminders = 0
+
+    def sitting_s(self, t_s: float) -> float:
+        return 0.0 if self._sitting_since is None else t_s - self._sitting_since
+
+    def update(self, t_s: float, present: bool) -> list[Event]:
+        if not self.config.enabled:
+            return []
+        if not present:
+            if self._away_since is None:
+                self._away_since = t_s
+            return []
+        events: list[Event] = []
+        if self._away_since is not None:
+            away = t_s - self._away_since
+            self._away_since = None
+            if self._sitting_since is not None and away >= self.config.away_reset_s:
+                events.append(Event(EventKind.BREAK_TAKEN, t_s, duration_s=away))
+                self._sitting_since = None
+        if self._sitting_since is None:
+            self._sitting_since = t_s
+            self._last_reminder_t = None
+            self._reminders = 0
+        sitting = t_s - self._sitting_since
+        due = sitting >= self.config.sitting_min * 60
+        repeat_due = (self._last_reminder_t is None
+                      or t_s - self._last_reminder_t >= self.config.repeat_min * 60)
+        if due and repeat_due:
+            events.append(Event(EventKind.BREAK_DUE, t_s, duration_s=sitting,
+                                repeat=self._reminders))
+            self._reminders += 1
+            self._last_reminder_t = t_s
+        return events

@@ -1,0 +1,223 @@
+"""`posture-cam`: argument parsing and error handling; the commands live in commands.py.
+
+`main(argv) -> int` never lets a user mistake end in a traceback: a `UserError` (and the
+OS/OpenCV errors that bad input causes) becomes one line on stderr and exit status 1.
+`--debug` shows tracebacks for everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import logging
+import os
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import UserError
+
+log = logging.getLogger("posture_cam")
+
+
+class ExitStatus(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+DESCRIPTION = """\
+A webcam posture coach. It watches your posture through the webcam (frames never leave
+this computer and are never saved), and tells you, kindly and not too often, when a
+slouch has lasted too long; it also reminds you to get up and move every hour.
+
+Start with `posture-cam calibrate`, then run `posture-cam monitor`.
+"""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (TOML); default: config.toml in the config dir")
+    parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                        help="override one setting, e.g. --set slouch.alert_after_s=30 "
+                             "(repeatable; see `posture-cam config --defaults`)")
+    parser.add_argument("--model", metavar="PATH",
+                        help="pose model bundle (.task); default: the bundled full model")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--camera", type=int, metavar="N",
+                       help="camera index (default: camera.index from the config, 0)")
+    group.add_argument("--source", metavar="VIDEO", help="read a video file instead of a camera")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posture-cam", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"posture-cam {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser(
+        "calibrate", help="record your neutral, upright posture (about 10 s)",
+        description="Sit upright as you would like to sit, look at your screen and stay "
+                    "still; the median of your posture becomes the baseline that every "
+                    "alert compares against. Recalibrate after moving the camera or chair.")
+    _add_source(p)
+    p.add_argument("--seconds", type=float, default=10.0, metavar="S",
+                   help="how long to record (default: 10)")
+    p.add_argument("--output", metavar="FILE",
+                   help="where to save the baseline (default: calibration.json in the config dir)")
+    _add_common(p)
+
+    p = commands.add_parser(
+        "monitor", help="watch your posture and alert when a slouch lasts too long",
+        description="Runs quietly in the background: one log line per alert or break, "
+                    "desktop notifications when available, the terminal otherwise. Stop it "
+                    "with Ctrl+C or SIGTERM.")
+    _add_source(p)
+    p.add_argument("--calibration", metavar="FILE",
+                   help="baseline file (default: the one `calibrate` saved)")
+    p.add_argument("--preview", action="store_true",
+                   help="show the camera with the skeleton and angles in a window")
+    p.add_argument("--duty-cycle", action="store_true",
+                   help="open the camera only for a short burst every few seconds, so a "
+                        "video call can use it (camera.burst_every_s)")
+    p.add_argument("--loop", action="store_true", help="with --source: play the video forever")
+    p.add_argument("--realtime", action="store_true",
+                   help="with --source: pace the video at its real speed, like a camera")
+    p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
+    p.add_argument("--no-history", action="store_true", help="do not record history")
+    _add_common(p)
+
+    p = commands.add_parser(
+        "replay", help="run the same pipeline on a recorded video and print the timeline",
+        description="Analyses a video exactly as `monitor` would analyse the camera. Without "
+                    "--calibration, the first --calibrate-seconds of the video (sitting "
+                    "upright) are the baseline.")
+    p.add_argument("video", metavar="FILE", help="the video to analyse")
+    p.add_argument("--calibration", metavar="FILE", help="baseline file from `calibrate`")
+    p.add_argument("--calibrate-seconds", type=float, default=8.0, metavar="S",
+                   help="without --calibration: use the first S seconds (default: 8)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per analysed frame and per event")
+    p.add_argument("--notify", action="store_true",
+                   help="also send the alerts as desktop notifications")
+    p.add_argument("--history", metavar="FILE", help="also record into this history database")
+    p.add_argument("--start", metavar="ISO_TIME",
+                   help="with --history: wall-clock time of the video's first frame "
+                        "(default: now minus the video's length)")
+    _add_common(p)
+
+    p = commands.add_parser(
+        "evaluate", help="accuracy report on the sample videos with ground truth",
+        description="Replays each clip (with a NAME.json ground truth beside it) through the "
+                    "real pipeline and prints angle errors and slouch precision/recall.")
+    p.add_argument("folder", nargs="?", default="samples", help="folder of clips (default: samples)")
+    p.add_argument("--only", metavar="NAME", action="append", default=[],
+                   help="evaluate only this clip (repeatable)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    _add_common(p)
+
+    p = commands.add_parser("snooze", help="pause alerts for N minutes (while monitor runs)")
+    p.add_argument("minutes", type=float, nargs="?", default=30.0,
+                   help="how long (default: 30)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser("resume", help="end a snooze: alerts resume at once")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser("config", help="print or check the settings")
+    p.add_argument("--defaults", action="store_true", help="print the commented default settings")
+    p.add_argument("--check", metavar="FILE", help="validate a settings file")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser("doctor", help="check the model, camera, notifications and files")
+    _add_source(p)
+    _add_common(p)
+
+    p = commands.add_parser(
+        "report", help="summary and chart of your posture history",
+        description="Upright share, slouch minutes, longest slouch, alerts, breaks and "
+                    "sitting streaks for a day or a week, in the terminal and as a chart.")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--day", metavar="DATE", help="the day to report, YYYY-MM-DD (default: today)")
+    when.add_argument("--week", action="store_true", help="the seven days up to --day/today")
+    p.add_argument("--out", metavar="FILE", help="also draw the chart into FILE.png or FILE.html")
+    p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
+        "autostart", help="start the monitor with your desktop session (or stop doing so)")
+    p.add_argument("action", choices=("install", "remove", "status"))
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return ExitStatus.USAGE
+    debug = getattr(args, "debug", False)
+    logging.basicConfig(
+        level=logging.DEBUG if debug else (logging.INFO if getattr(args, "verbose", False)
+                                           else logging.WARNING),
+        format="posture-cam: %(message)s", stream=sys.stderr)
+    from . import commands
+
+    try:
+        return int(commands.run(args))
+    except UserError as exc:
+        if debug:
+            raise
+        print(f"posture-cam: error: {exc}", file=sys.stderr)
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        return ExitStatus.OK  # e.g. `posture-cam replay --json x.mp4 | head`
+    except Exception as exc:  # a bug, or a failure we did not foresee: one line, then details
+        if debug:
+            raise
+        log.debug("internal error", exc_info=True)
+        print(f"posture-cam: internal error: {type(exc).__name__}: {exc} "
+              "(run again with --debug for details, and please report it)", file=sys.stderr)
+        return ExitStatus.INTERNAL
+
+
+def hide_native_stderr() -> None:
+    """Sends native log noise (MediaPipe, LiteRT, absl: ~50 lines per run) to /dev/null.
+
+    Those libraries write straight to file descriptor 2, which no logging setting
+    reaches. Python's own stderr moves to a duplicate of the original descriptor, so our
+    messages and errors still reach the terminal. Only for the console entry point: the
+    process belongs to us there.
+    """
+    try:
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    sys.stderr = os.fdopen(terminal, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                           errors="backslashreplace")
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def console_main() -> None:
+    """The `posture-cam` executable."""
+    if "--debug" not in sys.argv and not os.environ.get("POSTURE_CAM_NATIVE_LOGS"):
+        hide_native_stderr()
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console_main()

@@ -1,0 +1,57 @@
+"""The words of the product: short, kind, with what was seen and one thing to do."""
+
+from __future__ import annotations
+
+from .events import Event, EventKind, Posture
+
+POSTURE_TITLE = "Posture check"
+BREAK_TITLE = "Time to move"
+
+_SEEN = {
+    Posture.HEAD_FORWARD: "Your head has been forward",
+    Posture.TRUNK_FORWARD: "You have been leaning toward the screen",
+    Posture.SHOULDERS_ROUNDED: "Your shoulders have been rounded",
+}
+
+POSTURE_TIPS = {
+    Posture.HEAD_FORWARD: (
+        "Sit back and draw your chin gently back over your shoulders.",
+        "Lift your sternum a little; your head will follow.",
+        "Bring the screen closer rather than your head.",
+    ),
+    Posture.TRUNK_FORWARD: (
+        "Sit back and let the backrest carry you.",
+        "Slide your hips to the back of the chair and lift your sternum.",
+        "Bring the keyboard and screen to you, not you to them.",
+    ),
+    Posture.SHOULDERS_ROUNDED: (
+        "Squeeze your shoulder blades together for five seconds, then let them settle.",
+        "Stretch your chest: hands behind your head, elbows wide, three slow breaths.",
+        "Roll your shoulders up, back and down, and let your arms hang loose.",
+    ),
+}
+
+BREAK_TIPS = (
+    "Take two minutes: walk down the corridor and back.",
+    "Take two minutes: climb a flight of stairs.",
+    "Take two minutes: stand in a doorway and stretch your chest, then walk a little.",
+)
+
+
+def minutes_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} min"
+
+
+def compose(event: Event, rotation: int) -> tuple[str, str]:
+    """(title, body) for an alert or a break reminder; `rotation` picks the tip."""
+    if event.kind is EventKind.BREAK_DUE:
+        tip = BREAK_TIPS[rotation % len(BREAK_TIPS)]
+        return BREAK_TITLE, f"You have been sitting for {minutes_text(event.duration_s)}. {tip}"
+    if event.kind is EventKind.ALERT:
+        posture = event.posture or Posture.HEAD_FORWARD
+        tips = POSTURE_TIPS[posture]
+        seen = f"{_SEEN[posture]} for {minutes_text(event.duration_s)}."
+        return POSTURE_TITLE, f"{seen} {tips[rotation % len(tips)]}"
+    raise ValueError(f"no message for {event.kind.value}")

@@ -1,0 +1,57 @@
+"""Where posture-cam keeps its files, per user and per platform (via platformdirs).
+
+Every location can be moved with an environment variable, so tests and portable setups
+never touch the real home directory:
+  POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json
+  POSTURE_CAM_DATA_DIR    history.sqlite3
+  POSTURE_CAM_STATE_DIR   snooze file, monitor.log
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP = "posture-cam"
+
+
+@dataclass(frozen=True)
+class Paths:
+    config_dir: Path
+    data_dir: Path
+    state_dir: Path
+
+    @classmethod
+    def for_user(cls) -> "Paths":
+        import platformdirs
+
+        def pick(var: str, default: str) -> Path:
+            value = os.environ.get(var)
+            return Path(value).expanduser() if value else Path(default)
+
+        return cls(
+            config_dir=pick("POSTURE_CAM_CONFIG_DIR", platformdirs.user_config_dir(APP)),
+            data_dir=pick("POSTURE_CAM_DATA_DIR", platformdirs.user_data_dir(APP)),
+            state_dir=pick("POSTURE_CAM_STATE_DIR", platformdirs.user_state_dir(APP)),
+        )
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def calibration_file(self) -> Path:
+        return self.config_dir / "calibration.json"
+
+    @property
+    def history_file(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def snooze_file(self) -> Path:
+        return self.state_dir / "snooze.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "monitor.log"

@@ -1,0 +1,97 @@
+"""One analysed frame, end to end: pose -> angles -> slouch state -> break timer.
+
+`Pipeline.step(frame)` is the single path every command takes (monitor, replay,
+evaluate), so what the tests replay is exactly what runs at the desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Protocol
+
+from .analyzer import Analyzer, PostureSample, UserTracker
+from .breaks import SittingTimer
+from .decision import SlouchDetector, State
+from .events import Event
+from .geometry import Features
+from .landmarks import PoseFrame
+from .sources import Frame
+
+
+class PoseDetector(Protocol):
+    def detect(self, image_bgr, t_s: float) -> PoseFrame:  # type: ignore[no-untyped-def]
+        ...
+
+
+@dataclass(frozen=True)
+class StepResult:
+    sample: PostureSample
+    state: State
+    events: tuple[Event, ...]
+    pose_frame: PoseFrame
+    sitting_s: float
+    image: Any = None  # the BGR frame, for the preview window only (not kept, not saved)
+
+    def to_dict(self) -> dict[str, object]:
+        """The per-frame JSON record of `replay --json` (NaN becomes null)."""
+        s = self.sample
+
+        def num(value: float, digits: int = 2) -> float | None:
+            return None if value != value else round(value, digits)
+
+        return {
+            "type": "frame",
+            "t_s": round(s.t_s, 3),
+            "person_seen": s.person_seen,
+            "n_people": s.n_people,
+            "view": s.view.value,
+            "head_forward_deg": num(s.head_forward_deg),
+            "trunk_forward_deg": num(s.trunk_forward_deg),
+            "shoulder_rounding_deg": num(s.shoulder_rounding_deg),
+            "head_delta_deg": num(s.head_delta_deg),
+            "trunk_delta_deg": num(s.trunk_delta_deg),
+            "shoulder_delta_deg": num(s.shoulder_delta_deg),
+            "confidence": num(s.confidence, 3),
+            "state": self.state.value,
+        }
+
+
+class Pipeline:
+    def __init__(self, detector: PoseDetector, analyzer: Analyzer,
+                 slouch: SlouchDetector, sitting: SittingTimer) -> None:
+        self.detector = detector
+        self.analyzer = analyzer
+        self.slouch = slouch
+        self.sitting = sitting
+
+    def step(self, frame: Frame) -> StepResult:
+        pose_frame = self.detector.detect(frame.image, frame.t_s)
+        return self.step_pose(pose_frame, frame.image)
+
+    def step_pose(self, pose_frame: PoseFrame, image: Any = None) -> StepResult:
+        """The part after the model, for replaying recorded landmarks without it."""
+        sample = self.analyzer.update(pose_frame)
+        events = self.slouch.update(sample)
+        events += self.sitting.update(sample.t_s, self.slouch.state is not State.AWAY)
+        return StepResult(sample, self.slouch.state, tuple(events), pose_frame,
+                          self.sitting.sitting_s(sample.t_s), image)
+
+    def gap(self, t_s: float) -> StepResult:
+        """No picture at all (camera lost): count it as nobody in view."""
+        return self.step_pose(PoseFrame(t_s, 0, 0, ()))
+
+
+def collect_features(frames: Iterable[Frame], detector: PoseDetector, tracker: UserTracker,
+                     seconds: float,
+                     progress: Callable[[float], None] | None = None) -> list[Features | None]:
+    """Features of the followed person over the first `seconds` of `frames` (calibration)."""
+    collected: list[Features | None] = []
+    t_first: float | None = None
+    for frame in frames:
+        t_first = frame.t_s if t_first is None else t_first
+        if frame.t_s - t_first >= seconds:
+            break
+        collected.append(tracker.features(detector.detect(frame.image, frame.t_s)))
+        if progress is not None:
+            progress(frame.t_s - t_first)
+    return collected

@@ -1,0 +1,238 @@
+"""Where frames come from: a camera or a video file, behind one small interface.
+
+Both yield `Frame(t_s, image_bgr)` at the analysis rate, skipping the frames in between
+cheaply with `grab()` (no decoding). A file's timestamps come from its frame position,
+so a replay is deterministic however fast the machine is; a camera's come from a
+monotonic clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+import cv2
+import numpy as np
+
+from .errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Frame:
+    t_s: float
+    image: np.ndarray  # (height, width, 3) uint8, BGR as OpenCV delivers it
+
+
+class CameraError(UserError):
+    """The camera cannot be opened or stopped delivering frames."""
+
+
+class FrameSource(Protocol):
+    description: str
+
+    def frames(self) -> Iterator[Frame]:
+        """Frames at the analysis rate until the source ends; may raise CameraError."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class _Closing:
+    """Context-manager plumbing shared by the sources."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class VideoFileSource(_Closing):
+    """A recorded video, analysed at `analysis_fps` (0 = every frame)."""
+
+    def __init__(self, path: Path | str, analysis_fps: float = 2.0) -> None:
+        self.path = Path(path)
+        self.description = f"video {self.path}"
+        if not self.path.exists():
+            raise UserError(f"video file {self.path} does not exist")
+        if self.path.is_dir():
+            raise UserError(f"{self.path} is a directory, not a video file")
+        if self.path.stat().st_size == 0:
+            raise UserError(f"video file {self.path} is empty (0 bytes)")
+        if not os.access(self.path, os.R_OK):
+            raise UserError(f"video file {self.path} is not readable (check its permissions)")
+        self._capture = cv2.VideoCapture(str(self.path))
+        if not self._capture.isOpened():
+            self._capture.release()
+            raise UserError(f"{self.path} is not a video OpenCV can read",
+                            hint="use an .mp4, .avi, .mkv or .webm file")
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if math.isfinite(fps) and 0.5 <= fps <= 1000 else 30.0
+        self.frame_count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.analysis_fps = analysis_fps
+        self.width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps
+
+    def frames(self) -> Iterator[Frame]:
+        step_s = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
+        next_t = 0.0
+        index = 0
+        decoded = 0
+        while True:
+            t_s = index / self.fps
+            if t_s + 1e-9 >= next_t:
+                ok, image = self._capture.read()
+                if not ok or image is None:
+                    break
+                decoded += 1
+                next_t += step_s
+                # Never fall behind by more than a step (e.g. after a variable-rate stretch).
+                next_t = max(next_t, t_s + step_s * 0.5)
+                yield Frame(t_s, image)
+            elif not self._capture.grab():
+                break
+            index += 1
+        if decoded == 0:
+            raise UserError(f"{self.path} contains no frames OpenCV can decode",
+                            hint="the file may be truncated or not a video")
+        if self.frame_count and index < 0.9 * self.frame_count:
+            log.warning("%s ended after %d of %d frames (truncated file?)",
+                        self.path, index, self.frame_count)
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class CameraSource(_Closing):
+    """A webcam. Frames are grabbed at the camera's rate (cheap) and decoded only when due.
+
+    Timestamps come from `clock` (monotonic), so a camera reopened after a fault continues
+    the same timeline when the monitor passes the same clock.
+    With `duty_cycle`, the camera is opened for a short burst every `burst_every_s` and
+    released in between, so a video-call app can take it; a busy camera is retried.
+    """
+
+    WARMUP_FRAMES = 5  # auto-exposure needs a few frames after opening
+
+    def __init__(self, index: int = 0, width: int = 640, height: int = 480, fps: float = 10.0,
+                 analysis_fps: float = 2.0, duty_cycle: bool = False,
+                 burst_every_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 open_capture: Callable[[int], "cv2.VideoCapture"] | None = None) -> None:
+        self.index = index
+        self.description = f"camera {index}"
+        self.width, self.height, self.fps = width, height, fps
+        self.analysis_fps = analysis_fps
+        self.duty_cycle = duty_cycle
+        self.burst_every_s = burst_every_s
+        self._clock, self._sleep = clock, sleep
+        self._open_capture = open_capture or (lambda i: cv2.VideoCapture(i))
+        self._capture: cv2.VideoCapture | None = None
+        if not duty_cycle:
+            self._open()
+
+    def _open(self) -> None:
+        capture = self._open_capture(self.index)
+        if not capture.isOpened():
+            capture.release()
+            raise CameraError(f"camera {self.index} cannot be opened",
+                              hint="is a webcam connected, and is another app using it?")
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        capture.set(cv2.CAP_PROP_FPS, self.fps)
+        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        ok, _ = capture.read()
+        if not ok:
+            capture.release()
+            raise CameraError(f"camera {self.index} opened but gives no picture",
+                              hint="another app may be using it; close it or use --duty-cycle")
+        self._capture = capture
+
+    def _release(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+    def _read(self) -> np.ndarray:
+        assert self._capture is not None
+        ok, image = self._capture.read()
+        if not ok or image is None:
+            self._release()
+            raise CameraError(f"camera {self.index} stopped delivering frames",
+                              hint="was it unplugged or taken by another app?")
+        return image
+
+    def frames(self) -> Iterator[Frame]:
+        step_s = 1.0 / self.analysis_fps
+        next_t = self._clock()
+        while True:
+            if self.duty_cycle:
+                self._open()
+                for _ in range(self.WARMUP_FRAMES):
+                    self._capture.grab()  # type: ignore[union-attr]
+                image = self._read()
+                self._release()
+                yield Frame(self._clock(), image)
+                self._sleep(max(0.0, self.burst_every_s - (self._clock() - next_t)))
+                next_t = self._clock()
+                continue
+            if self._capture is None:
+                self._open()
+            # Let the driver pace us: grab (no decode) until the next analysis is due.
+            while self._clock() < next_t:
+                if not self._capture.grab():  # type: ignore[union-attr]
+                    self._release()
+                    raise CameraError(f"camera {self.index} stopped delivering frames",
+                                      hint="was it unplugged or taken by another app?")
+            image = self._read()
+            now = self._clock()
+            next_t = max(next_t + step_s, now)
+            yield Frame(now, image)
+
+    def close(self) -> None:
+        self._release()
+
+
+class LoopingSource(_Closing):
+    """Replays a video again and again with a continuous timeline (soak tests, demos)."""
+
+    def __init__(self, path: Path | str, analysis_fps: float = 2.0, max_loops: int = 0) -> None:
+        self.path = Path(path)
+        self.analysis_fps = analysis_fps
+        self.max_loops = max_loops
+        self.description = f"video {self.path} (looped)"
+        self._current = VideoFileSource(self.path, analysis_fps)
+
+    def frames(self) -> Iterator[Frame]:
+        offset_s = 0.0
+        loops = 0
+        while True:
+            last_t = 0.0
+            for frame in self._current.frames():
+                last_t = frame.t_s
+                yield Frame(offset_s + frame.t_s, frame.image)
+            loops += 1
+            if self.max_loops and loops >= self.max_loops:
+                return
+            offset_s += last_t + 1.0 / max(self.analysis_fps, self._current.fps)
+            self._current.close()
+            self._current = VideoFileSource(self.path, self.analysis_fps)
+
+    def close(self) -> None:
+        self._current.close()
