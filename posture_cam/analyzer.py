@@ -71,8 +71,8 @@ def front_head_delta_deg(f: Features, b: Features) -> float:
     """Forward head from the front: the ear line sinks toward the shoulders.
 
     The neck vector (shoulder midpoint -> ears) has a fixed length; seen from the front
-    only its vertical part shows, which is proportional to cos(angle). With the ratio to
-    the shoulder width we cancel the distance to the camera:
+    only its vertical part shows, proportional to cos(angle). Measured in head widths it
+    no longer depends on the distance to the camera:
         cos(theta) = cos(theta0) * drop / drop0
     MediaPipe's depth gives a second, independent reading: atan2(forward, up) of the same
     vector in world coordinates. The two are averaged.
@@ -89,10 +89,18 @@ def front_head_delta_deg(f: Features, b: Features) -> float:
     return _nanmean(cues)
 
 
+def _width_ratio(f: Features, b: Features) -> float:
+    """Shoulder width now / calibrated, in 3D (MediaPipe's metric estimate)."""
+    if math.isfinite(f.world_shoulder_width_m) and b.world_shoulder_width_m > 1e-6:
+        return f.world_shoulder_width_m / b.world_shoulder_width_m
+    return float("nan")
+
+
 def front_trunk_delta_deg(f: Features, b: Features, image_width: int) -> float:
     """Trunk lean toward the screen from the front: the shoulders come nearer.
 
-    The apparent shoulder width scales with 1/distance. With the calibrated distance
+    The apparent shoulder width scales with 1/distance (after taking out the part that
+    rounding the shoulders explains, from the 3D width). With the calibrated distance
     d0 = focal * width_m / width_px, leaning by theta about the hips moves the shoulders
     T*sin(theta) nearer, T being the torso length:  sin(theta) = d0 * (1 - w0/w) / T.
     """
@@ -101,35 +109,34 @@ def front_trunk_delta_deg(f: Features, b: Features, image_width: int) -> float:
     width_m = b.world_shoulder_width_m if math.isfinite(b.world_shoulder_width_m) else 0.36
     focal_px = (image_width / 2) / math.tan(math.radians(ASSUMED_HFOV_DEG / 2))
     d0 = focal_px * width_m / b.shoulder_width_px
-    nearer_m = d0 * (1.0 - b.shoulder_width_px / f.shoulder_width_px)
+    rounding = _width_ratio(f, b)
+    scale = f.shoulder_width_px / b.shoulder_width_px / (rounding if math.isfinite(rounding) else 1)
+    nearer_m = d0 * (1.0 - 1.0 / scale)
     torso_m = TORSO_PER_SHOULDER_WIDTH * width_m
     return math.degrees(math.asin(max(-1.0, min(1.0, nearer_m / torso_m))))
 
 
-def front_shoulder_delta_deg(f: Features, b: Features) -> float:
-    """Shoulder rounding from the front: the shoulder joints swing forward and inward.
+def shoulder_delta_deg(f: Features, b: Features) -> float:
+    """Shoulder rounding, in either view: the shoulder joints swing forward and inward.
 
     Each joint sits at a radius r from the spine; at protraction phi the half-width is
-    r*cos(phi). The head width is our ruler (it does not change as shoulders round):
-        cos(phi) = cos(phi0) * (w/h) / (w0/h0)
+    r*cos(phi), so from the 3D shoulder width:  cos(phi) = cos(phi0) * w / w0.
     """
-    if not (math.isfinite(f.head_to_shoulder_ratio) and b.head_to_shoulder_ratio > 1e-6):
+    ratio = _width_ratio(f, b)
+    if not math.isfinite(ratio):
         return float("nan")
     phi0 = TYPICAL_NEUTRAL_SHOULDER_ROUNDING_DEG
-    ratio = b.head_to_shoulder_ratio / f.head_to_shoulder_ratio  # = (w/h) / (w0/h0)
     return _acos_deg(math.cos(math.radians(phi0)) * ratio) - phi0
 
 
 def estimate_deltas(f: Features, b: Baseline, image_width: int) -> tuple[float, float, float]:
     """(head, trunk, shoulder) change from the calibrated posture, in degrees."""
     m = b.median
+    shoulder = shoulder_delta_deg(f, m)
     if b.view is View.SIDE:
         return (f.side_head_forward_deg - m.side_head_forward_deg,
-                f.side_trunk_forward_deg - m.side_trunk_forward_deg,
-                f.side_shoulder_forward_deg - m.side_shoulder_forward_deg)
-    return (front_head_delta_deg(f, m),
-            front_trunk_delta_deg(f, m, image_width),
-            front_shoulder_delta_deg(f, m))
+                f.side_trunk_forward_deg - m.side_trunk_forward_deg, shoulder)
+    return front_head_delta_deg(f, m), front_trunk_delta_deg(f, m, image_width), shoulder
 
 
 def frame_confidence(f: Features, baseline_view: View) -> float:
@@ -191,7 +198,7 @@ class Analyzer:
         if self.baseline.view is View.SIDE:
             m = self.baseline.median
             neutral = (m.side_head_forward_deg, m.side_trunk_forward_deg,
-                       m.side_shoulder_forward_deg)
+                       TYPICAL_NEUTRAL_SHOULDER_ROUNDING_DEG)
         else:
             neutral = (TYPICAL_NEUTRAL_HEAD_FORWARD_DEG, TYPICAL_NEUTRAL_TRUNK_FORWARD_DEG,
                        TYPICAL_NEUTRAL_SHOULDER_ROUNDING_DEG)

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,7 +113,8 @@ def build_baseline(samples: Sequence[Features | None], image_width: int, image_h
             hint="sit in front of the camera with your head and shoulders in view, "
                  "in good light, and try again")
     matrix = np.array([s.as_array() for s in seen])
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # an all-NaN column (e.g. hips never seen) stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nanmedian(matrix, axis=0)
         spread = 1.4826 * np.nanmedian(np.abs(matrix - median), axis=0)
     median_f = Features(*map(float, median))

@@ -200,6 +200,8 @@ def hide_native_stderr() -> None:
     messages and errors still reach the terminal. Only for the console entry point: the
     process belongs to us there.
     """
+    if sys.stderr is None:  # pythonw.exe (Windows autostart): there is no console at all
+        return
     try:
         sys.stderr.flush()
         terminal = os.dup(2)

@@ -229,11 +229,10 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
 # --- replay ------------------------------------------------------------------------------
 
 def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
-    from .analyzer import UserTracker
-    from .calibration import build_baseline, load_baseline
+    from .calibration import load_baseline
     from .monitor import StopFlag, run as run_loop
     from .output import JsonLinesSink, TimelineSink
-    from .pipeline import collect_features
+    from .pipeline import baseline_from_video
     from .sources import VideoFileSource
 
     config = load_settings(args, paths)
@@ -243,21 +242,8 @@ def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
         if args.calibration:
             baseline = load_baseline(Path(args.calibration))
         else:
-            if args.calibrate_seconds <= 0:
-                raise UserError("--calibrate-seconds must be more than 0 (or give --calibration)")
-            with VideoFileSource(args.video, max(fps, 5.0)) as source:
-                features = collect_features(source.frames(), estimator,
-                                            UserTracker(config.analysis.min_visibility),
-                                            args.calibrate_seconds)
-                width, height = _analysed_size(estimator, source)
-            try:
-                baseline = build_baseline(features, width, height, source=f"first "
-                                          f"{args.calibrate_seconds:g} s of {args.video}")
-            except UserError as exc:
-                raise UserError(f"cannot calibrate from the first {args.calibrate_seconds:g} s "
-                                f"of {args.video}: {exc.message}",
-                                hint="give --calibration FILE from `posture-cam calibrate`") \
-                    from None
+            baseline = baseline_from_video(args.video, estimator, config.analysis.min_visibility,
+                                           args.calibrate_seconds, max(fps, 5.0))
         sinks: list[Any] = [JsonLinesSink(sys.stdout) if args.json else TimelineSink(sys.stdout)]
         if args.notify:
             from .alerts import Alerter

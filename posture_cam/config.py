@@ -70,9 +70,9 @@ class SlouchConfig:
 @dataclass(frozen=True)
 class BreakConfig:
     enabled: bool = _setting(True, "remind you to get up and move")
-    sitting_min: float = _setting(60.0, "continuous sitting before a movement reminder", 1, 1440)
+    sitting_min: float = _setting(60.0, "continuous sitting before a movement reminder", 0.1, 1440)
     away_reset_s: float = _setting(120.0, "an absence this long counts as a break", 5, 7200)
-    repeat_min: float = _setting(10.0, "an ignored reminder is repeated after this long", 1, 1440)
+    repeat_min: float = _setting(10.0, "an ignored reminder is repeated after this long", 0.1, 1440)
 
 
 @dataclass(frozen=True)

@@ -92,14 +92,16 @@ class SlouchDetector:
         ratios = self._ratios(sample)
         worst = max(ratios, key=lambda r: r[0])
         if self.state is State.UPRIGHT:
-            if worst[0] >= 1.0:
-                self._over_since = t if self._over_since is None else self._over_since
-                if t - self._over_since >= self.config.onset_s:
-                    self._start_slouch(self._over_since, worst)
-                    events.append(Event(EventKind.SLOUCH_START, self._over_since,
-                                        posture=worst[1], worst_delta_deg=worst[2]))
-            else:
+            # Onset uses the same hysteresis band: once over the threshold, a slouch
+            # hovering just under it still counts toward onset_s.
+            if worst[0] >= 1.0 and self._over_since is None:
+                self._over_since = t
+            elif self._is_under(sample):
                 self._over_since = None
+            if self._over_since is not None and t - self._over_since >= self.config.onset_s:
+                self._start_slouch(self._over_since, worst)
+                events.append(Event(EventKind.SLOUCH_START, self._over_since,
+                                    posture=worst[1], worst_delta_deg=worst[2]))
             return events
 
         # SLOUCHING or ALERTED

@@ -44,6 +44,8 @@ class View(str, enum.Enum):
 # the evidence is ambiguous and the frame gets low confidence.
 FRONT_MAX_YAW_DEG = 35.0
 SIDE_MIN_YAW_DEG = 55.0
+# Ear-to-ear width over nose depth in front of the ears (2e/p), adult average.
+HEAD_WIDTH_PER_NOSE_DEPTH = 1.5
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class Features:
     body_yaw_deg: float  # 0 = facing the camera, +-90 = profile (from world shoulders)
     head_yaw_deg: float  # head turned relative to the camera (from the nose vs the ears)
     shoulder_width_px: float  # apparent shoulder width in the image
-    head_width_px: float  # apparent head width (outer eye corners and ears, yaw-corrected)
-    ear_drop_ratio: float  # ear line height above the shoulder line / shoulder width
-    nose_drop_ratio: float  # nose height above the shoulder line / shoulder width
+    head_width_px: float  # apparent ear-to-ear width, corrected for head yaw
+    ear_drop_ratio: float  # ear line height above the shoulder line / head width
+    nose_drop_ratio: float  # nose height above the shoulder line / head width
     head_to_shoulder_ratio: float  # head width / shoulder width (grows as the head nears)
     world_ear_forward_m: float  # ears ahead of the shoulders along the camera axis (front)
     world_ear_up_m: float  # ears above the shoulders (world)
@@ -67,7 +69,6 @@ class Features:
     world_shoulder_forward_m: float  # shoulders ahead of the hips along the camera axis
     side_head_forward_deg: float  # profile: shoulder->ear angle from vertical, + = forward
     side_trunk_forward_deg: float  # profile: hip->shoulder angle from vertical, + = forward
-    side_shoulder_forward_deg: float  # profile: hip->shoulder vs hip->ear, + = shoulder ahead
     shoulders_visible: float  # mean visibility of the shoulders
     head_visible: float  # mean visibility of nose and ears
     hips_visible: float  # mean visibility of hips (0 when out of frame)
@@ -136,30 +137,34 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
     ear_mid = (img[L.LEFT_EAR, :2] + img[L.RIGHT_EAR, :2]) / 2
     nose = img[L.NOSE, :2]
 
-    # Height above the shoulder line, measured perpendicular to it so that a tilted
-    # (rolled) camera or a dropped shoulder does not read as a head drop.
-    if shoulder_width > 1e-6:
-        normal_up = np.array([sh_vec[1], -sh_vec[0]]) / shoulder_width
-        if normal_up[1] > 0:
-            normal_up = -normal_up
-        ear_drop_ratio = float(np.dot(ear_mid - sh_mid, normal_up)) / shoulder_width
-        nose_drop_ratio = float(np.dot(nose - sh_mid, normal_up)) / shoulder_width
-    else:
-        ear_drop_ratio = nose_drop_ratio = nan
-
-    # Head yaw from the nose's offset between the ears: 0 when centred, +-90 at the ear.
+    # Head yaw and a head width that does not shrink when the user looks at a second
+    # screen. Seen from above, the ears sit at +-e across the head and the nose p in
+    # front (adult heads: p/e ~ 4/3). Turned by yaw psi, the ear span shows 2e*cos(psi)
+    # and the nose moves p*sin(psi) off the ear midpoint, so
+    #     2e = sqrt(span^2 + (2e/p * offset)^2),  tan(psi) = (2e/p) * offset / span.
     ear_span = img[L.LEFT_EAR, :2] - img[L.RIGHT_EAR, :2]
     ear_span_len = float(np.hypot(*ear_span))
     if ear_span_len > 1e-6:
-        offset = float(np.dot(nose - ear_mid, ear_span)) / (ear_span_len ** 2)
-        head_yaw = math.degrees(math.asin(max(-1.0, min(1.0, 2.0 * offset))))
+        offset = float(np.dot(nose - ear_mid, ear_span)) / ear_span_len
+        across = HEAD_WIDTH_PER_NOSE_DEPTH * offset
+        head_yaw = math.degrees(math.atan2(across, ear_span_len))
+        head_width = math.hypot(ear_span_len, across)
     else:
-        head_yaw = nan
-    # The ears' apparent span shrinks with cos(yaw); the outer eye corners less so. Take
-    # the span corrected for yaw, so that looking at a second screen does not shrink it.
-    cos_yaw = math.cos(math.radians(head_yaw)) if not math.isnan(head_yaw) else 1.0
-    head_width = ear_span_len / max(cos_yaw, 0.5)
+        head_yaw = head_width = nan
     head_to_shoulder = head_width / shoulder_width if shoulder_width > 1e-6 else nan
+
+    # Height above the shoulder line, measured perpendicular to it so that a tilted
+    # (rolled) camera or a dropped shoulder does not read as a head drop, in head widths:
+    # both are at the head's distance from the camera, so the ratio is ~ cos(head angle)
+    # whatever the distance, and rounding the shoulders does not change it.
+    if shoulder_width > 1e-6 and head_width > 1e-6:
+        normal_up = np.array([sh_vec[1], -sh_vec[0]]) / shoulder_width
+        if normal_up[1] > 0:
+            normal_up = -normal_up
+        ear_drop_ratio = float(np.dot(ear_mid - sh_mid, normal_up)) / head_width
+        nose_drop_ratio = float(np.dot(nose - sh_mid, normal_up)) / head_width
+    else:
+        ear_drop_ratio = nose_drop_ratio = nan
 
     w_sh_mid = (world[L.LEFT_SHOULDER, :3] + world[L.RIGHT_SHOULDER, :3]) / 2
     w_ear_mid = (world[L.LEFT_EAR, :3] + world[L.RIGHT_EAR, :3]) / 2
@@ -170,20 +175,16 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
         world[L.LEFT_SHOULDER, :3] - world[L.RIGHT_SHOULDER, :3]))
     world_shoulder_forward = float(w_hip_mid[2] - w_sh_mid[2])
 
-    # Profile: use the side nearer the camera (the more visible one), and find which way
-    # the person faces from the nose relative to the ear.
-    left_vis = _mean_visibility(pose, L.LEFT_EAR, L.LEFT_SHOULDER, L.LEFT_HIP)
-    right_vis = _mean_visibility(pose, L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_HIP)
-    ear_id, sh_id, hip_id = ((L.LEFT_EAR, L.LEFT_SHOULDER, L.LEFT_HIP) if left_vis >= right_vis
-                             else (L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_HIP))
-    ear, shoulder, hip = img[ear_id, :2], img[sh_id, :2], img[hip_id, :2]
-    facing = 1.0 if nose[0] >= ear[0] else -1.0
-    side_head = _angle_from_vertical_deg(ear - shoulder, facing)
+    # Profile: MediaPipe places both ears, shoulders and hips even when one side is
+    # hidden; their midpoints lie on the body's midline, so turning the head toward or
+    # away from the camera does not move them. The nose says which way the person faces.
+    hip_mid = (img[L.LEFT_HIP, :2] + img[L.RIGHT_HIP, :2]) / 2
+    facing = 1.0 if nose[0] >= ear_mid[0] else -1.0
+    side_head = _angle_from_vertical_deg(ear_mid - sh_mid, facing)
     if hips_visible >= min_visibility:
-        side_trunk = _angle_from_vertical_deg(shoulder - hip, facing)
-        side_shoulder = side_trunk - _angle_from_vertical_deg(ear - hip, facing)
+        side_trunk = _angle_from_vertical_deg(sh_mid - hip_mid, facing)
     else:
-        side_trunk = side_shoulder = nan
+        side_trunk = nan
 
     if head_visible < min_visibility:
         ear_drop_ratio = nose_drop_ratio = head_to_shoulder = nan
@@ -205,7 +206,6 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
         world_shoulder_forward_m=world_shoulder_forward,
         side_head_forward_deg=side_head,
         side_trunk_forward_deg=side_trunk,
-        side_shoulder_forward_deg=side_shoulder,
         shoulders_visible=shoulders_visible,
         head_visible=head_visible,
         hips_visible=hips_visible,

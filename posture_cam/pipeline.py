@@ -72,7 +72,7 @@ class Pipeline:
         """The part after the model, for replaying recorded landmarks without it."""
         sample = self.analyzer.update(pose_frame)
         events = self.slouch.update(sample)
-        events += self.sitting.update(sample.t_s, self.slouch.state is not State.AWAY)
+        events += self.sitting.update(sample.t_s, self.slouch.state is not State.AWAY, events)
         return StepResult(sample, self.slouch.state, tuple(events), pose_frame,
                           self.sitting.sitting_s(sample.t_s), image)
 
@@ -95,3 +95,30 @@ def collect_features(frames: Iterable[Frame], detector: PoseDetector, tracker: U
         if progress is not None:
             progress(frame.t_s - t_first)
     return collected
+
+
+def baseline_from_video(path, detector: PoseDetector, min_visibility: float,  # noqa: ANN001
+                        seconds: float, analysis_fps: float = 5.0):
+    """A baseline from the first `seconds` of a video in which the person sits upright.
+
+    What `replay` and `evaluate` use when no calibration file is given.
+    """
+    from .calibration import build_baseline
+    from .errors import UserError
+    from .sources import VideoFileSource
+
+    if seconds <= 0:
+        raise UserError("the calibration time must be more than 0 s")
+    with VideoFileSource(path, analysis_fps) as source:
+        features = collect_features(source.frames(), detector, UserTracker(min_visibility),
+                                    seconds)
+        size = (source.width, source.height)
+    rgb = getattr(detector, "_rgb", None)
+    if rgb is not None:
+        size = (int(rgb.shape[1]), int(rgb.shape[0]))
+    try:
+        return build_baseline(features, size[0], size[1], source=f"first {seconds:g} s of {path}")
+    except UserError as exc:
+        raise UserError(f"cannot calibrate from the first {seconds:g} s of {path}: "
+                        f"{exc.message}",
+                        hint="give --calibration FILE from `posture-cam calibrate`") from None

@@ -230,7 +230,9 @@ class LoopingSource(_Closing):
             loops += 1
             if self.max_loops and loops >= self.max_loops:
                 return
-            offset_s += last_t + 1.0 / max(self.analysis_fps, self._current.fps)
+            # The next loop starts one clip length later (or just after the last frame
+            # when the container does not say how long it is).
+            offset_s += max(self._current.duration_s, last_t + 1.0 / self._current.fps)
             self._current.close()
             self._current = VideoFileSource(self.path, self.analysis_fps)
 
