@@ -28,6 +28,14 @@ TYPICAL_NEUTRAL_SHOULDER_ROUNDING_DEG = 10.0
 # An assumed webcam field of view (laptop and USB webcams are 60-78 degrees wide); it
 # only scales the depth estimate of a trunk lean, and the error is a few percent.
 ASSUMED_HFOV_DEG = 65.0
+# Degrees of forward head per unit of relative ear-drop change, from the front. Geometry
+# gives the shape (a linear change for the 10-35 degree range we care about); the gain was
+# measured on the rendered sample clips (5 bodies, cameras 5-20 cm above or below the eyes,
+# 55-80 cm away): 51 deg, error 2.6 deg mean absolute.
+HEAD_DROP_GAIN_DEG = 50.0
+# Looking at a second screen: above this head yaw the frontal readings lose confidence,
+# reaching none at twice the value (the ear line and MediaPipe's 3D shoulders both shift).
+HEAD_YAW_TRUSTED_DEG = 20.0
 # Torso length (hips to shoulders) in shoulder widths, for turning a change of distance
 # into a lean angle (adult anthropometry: ~0.50 m torso, ~0.36 m between shoulder joints).
 TORSO_PER_SHOULDER_WIDTH = 1.4
@@ -68,39 +76,26 @@ def _nanmean(values: list[float]) -> float:
 
 
 def front_head_delta_deg(f: Features, b: Features) -> float:
-    """Forward head from the front: the ear line sinks toward the shoulders.
+    """Forward head from the front: the ear line sinks toward the shoulder line.
 
-    The neck vector (shoulder midpoint -> ears) has a fixed length; seen from the front
-    only its vertical part shows, proportional to cos(angle). Measured in head widths it
-    no longer depends on the distance to the camera:
-        cos(theta) = cos(theta0) * drop / drop0
-    MediaPipe's depth gives a second, independent reading: atan2(forward, up) of the same
-    vector in world coordinates. The two are averaged.
+    The neck vector (shoulder midpoint -> ears) keeps its length; seen from a camera on
+    the monitor its vertical part shrinks as the head goes forward, and more so because
+    the head also flexes and, with the camera above eye level, its forward motion points
+    down in the image too. Measured in head widths the drop does not depend on the
+    distance to the camera, so its relative change is a distance-free reading:
+        delta = HEAD_DROP_GAIN_DEG * (1 - drop / drop0)
+    (A pure cos() model underestimates the drop's sensitivity by about half for cameras
+    above the eyes, and MediaPipe's depth barely moves for cameras below them.)
     """
-    cues = []
-    if math.isfinite(f.ear_drop_ratio) and b.ear_drop_ratio > 1e-3:
-        theta0 = TYPICAL_NEUTRAL_HEAD_FORWARD_DEG
-        ratio = f.ear_drop_ratio / b.ear_drop_ratio
-        cues.append(_acos_deg(math.cos(math.radians(theta0)) * ratio) - theta0)
-    if math.isfinite(f.world_ear_forward_m) and math.isfinite(b.world_ear_forward_m):
-        now = math.degrees(math.atan2(f.world_ear_forward_m, f.world_ear_up_m))
-        then = math.degrees(math.atan2(b.world_ear_forward_m, b.world_ear_up_m))
-        cues.append(now - then)
-    return _nanmean(cues)
-
-
-def _width_ratio(f: Features, b: Features) -> float:
-    """Shoulder width now / calibrated, in 3D (MediaPipe's metric estimate)."""
-    if math.isfinite(f.world_shoulder_width_m) and b.world_shoulder_width_m > 1e-6:
-        return f.world_shoulder_width_m / b.world_shoulder_width_m
-    return float("nan")
+    if not (math.isfinite(f.ear_drop_ratio) and b.ear_drop_ratio > 1e-3):
+        return float("nan")
+    return HEAD_DROP_GAIN_DEG * (1.0 - f.ear_drop_ratio / b.ear_drop_ratio)
 
 
 def front_trunk_delta_deg(f: Features, b: Features, image_width: int) -> float:
     """Trunk lean toward the screen from the front: the shoulders come nearer.
 
-    The apparent shoulder width scales with 1/distance (after taking out the part that
-    rounding the shoulders explains, from the 3D width). With the calibrated distance
+    The apparent shoulder width scales with 1/distance. With the calibrated distance
     d0 = focal * width_m / width_px, leaning by theta about the hips moves the shoulders
     T*sin(theta) nearer, T being the torso length:  sin(theta) = d0 * (1 - w0/w) / T.
     """
@@ -109,9 +104,7 @@ def front_trunk_delta_deg(f: Features, b: Features, image_width: int) -> float:
     width_m = b.world_shoulder_width_m if math.isfinite(b.world_shoulder_width_m) else 0.36
     focal_px = (image_width / 2) / math.tan(math.radians(ASSUMED_HFOV_DEG / 2))
     d0 = focal_px * width_m / b.shoulder_width_px
-    rounding = _width_ratio(f, b)
-    scale = f.shoulder_width_px / b.shoulder_width_px / (rounding if math.isfinite(rounding) else 1)
-    nearer_m = d0 * (1.0 - 1.0 / scale)
+    nearer_m = d0 * (1.0 - b.shoulder_width_px / f.shoulder_width_px)
     torso_m = TORSO_PER_SHOULDER_WIDTH * width_m
     return math.degrees(math.asin(max(-1.0, min(1.0, nearer_m / torso_m))))
 
@@ -120,11 +113,13 @@ def shoulder_delta_deg(f: Features, b: Features) -> float:
     """Shoulder rounding, in either view: the shoulder joints swing forward and inward.
 
     Each joint sits at a radius r from the spine; at protraction phi the half-width is
-    r*cos(phi), so from the 3D shoulder width:  cos(phi) = cos(phi0) * w / w0.
+    r*cos(phi), so from MediaPipe's 3D shoulder width:  cos(phi) = cos(phi0) * w / w0.
+    The weakest of the three readings: in the image, the narrowing is cancelled by the
+    joints coming nearer the camera, so only the model's depth estimate carries it.
     """
-    ratio = _width_ratio(f, b)
-    if not math.isfinite(ratio):
+    if not (math.isfinite(f.world_shoulder_width_m) and b.world_shoulder_width_m > 1e-6):
         return float("nan")
+    ratio = f.world_shoulder_width_m / b.world_shoulder_width_m
     phi0 = TYPICAL_NEUTRAL_SHOULDER_ROUNDING_DEG
     return _acos_deg(math.cos(math.radians(phi0)) * ratio) - phi0
 
@@ -140,17 +135,22 @@ def estimate_deltas(f: Features, b: Baseline, image_width: int) -> tuple[float, 
 
 
 def frame_confidence(f: Features, baseline_view: View) -> float:
-    """How far to trust this frame: landmark visibility, and the view still matching.
+    """How far to trust this frame: landmark visibility, the view still matching, and
+    (from the front) the head facing the screen.
 
-    A user who turns their whole body away from the calibrated view is not slouching;
-    their frames get little weight instead of producing wild angles.
+    A user who turns their whole body away from the calibrated view, or looks at a second
+    screen, is not slouching; those frames get little weight instead of wild angles.
     """
     visibility = min(f.shoulders_visible, f.head_visible)
     if not math.isfinite(visibility):
         return 0.0
     view = view_of(f.body_yaw_deg)
     view_factor = 1.0 if view is baseline_view else (0.5 if view is View.UNKNOWN else 0.2)
-    return float(max(0.0, min(1.0, visibility)) * view_factor)
+    yaw_factor = 1.0
+    if baseline_view is View.FRONT and math.isfinite(f.head_yaw_deg):
+        excess = (abs(f.head_yaw_deg) - HEAD_YAW_TRUSTED_DEG) / HEAD_YAW_TRUSTED_DEG
+        yaw_factor = max(0.0, min(1.0, 1.0 - excess))
+    return float(max(0.0, min(1.0, visibility)) * view_factor * yaw_factor)
 
 
 class UserTracker:

@@ -26,10 +26,12 @@ from .geometry import Features, View, view_of
 FORMAT_VERSION = 1
 MIN_FRAMES = 5
 MIN_SEEN_SHARE = 0.6  # of analysed frames must show a person
-# A neutral posture held still: the apparent shoulder width should not vary by more than
-# this share (spread = median absolute deviation * 1.4826). Landmark jitter alone is
-# ~3-8 % on real photos, leaning in and out or walking around is far more.
-MAX_MOVEMENT_SPREAD = 0.15
+# A neutral posture held still (spread = median absolute deviation * 1.4826). From the
+# front, the apparent shoulder width and the ear height must not vary by more than this
+# share: landmark jitter alone is ~3-8 % on real photos, leaning in and out is far more.
+MAX_FRONT_SPREAD = 0.15
+# From the side, the shoulder->ear angle must not wander by more than this many degrees.
+MAX_SIDE_SPREAD_DEG = 6.0
 
 
 @dataclass(frozen=True)
@@ -120,18 +122,29 @@ def build_baseline(samples: Sequence[Features | None], image_width: int, image_h
     median_f = Features(*map(float, median))
     spread_f = Features(*map(float, spread))
 
-    movement = spread_f.shoulder_width_px / max(median_f.shoulder_width_px, 1e-6)
-    if movement > MAX_MOVEMENT_SPREAD:
-        raise UserError(
-            f"you moved too much during calibration (shoulder size varied by {movement:.0%})",
-            hint="sit upright and still for the whole calibration, then try again")
     view = view_of(median_f.body_yaw_deg)
     if view is View.UNKNOWN:
         raise UserError(
             f"the camera sees you at an angle of {abs(median_f.body_yaw_deg):.0f} degrees",
             hint="place the camera in front of you (on the monitor) or square to your side")
+    _check_still(view, median_f, spread_f)
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     return Baseline(view, median_f, spread_f, len(seen), image_width, image_height, stamp, source)
+
+
+def _check_still(view: View, median: Features, spread: Features) -> None:
+    if view is View.SIDE:
+        wander = spread.side_head_forward_deg
+        if math.isfinite(wander) and wander > MAX_SIDE_SPREAD_DEG:
+            raise UserError(f"you moved too much during calibration (head angle varied by "
+                            f"{wander:.0f} degrees)",
+                            hint="sit upright and still for the whole calibration, then try again")
+        return
+    for name, what in (("shoulder_width_px", "shoulder size"), ("ear_drop_ratio", "head height")):
+        share = getattr(spread, name) / max(abs(getattr(median, name)), 1e-6)
+        if math.isfinite(share) and share > MAX_FRONT_SPREAD:
+            raise UserError(f"you moved too much during calibration ({what} varied by {share:.0%})",
+                            hint="sit upright and still for the whole calibration, then try again")
 
 
 def save_baseline(baseline: Baseline, path: Path) -> None:

@@ -45,6 +45,7 @@ class SlouchDetector:
         self._last_alert_t: float | None = None
         self._alerts_this_slouch = 0
         self._worst: tuple[float, Posture, float] = (0.0, Posture.HEAD_FORWARD, float("nan"))
+        self.over_threshold = False  # this frame alone looks slouched (for per-frame scoring)
 
     @property
     def slouching(self) -> bool:
@@ -70,6 +71,7 @@ class SlouchDetector:
     def update(self, sample: PostureSample) -> list[Event]:
         t = sample.t_s
         events: list[Event] = []
+        self.over_threshold = False
         if not sample.person_seen:
             if (self.state is not State.AWAY and self._last_seen_t is not None
                     and t - self._last_seen_t >= self.config.away_after_s):
@@ -91,6 +93,7 @@ class SlouchDetector:
 
         ratios = self._ratios(sample)
         worst = max(ratios, key=lambda r: r[0])
+        self.over_threshold = worst[0] >= 1.0
         if self.state is State.UPRIGHT:
             # Onset uses the same hysteresis band: once over the threshold, a slouch
             # hovering just under it still counts toward onset_s.

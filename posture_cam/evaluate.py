@@ -5,7 +5,8 @@ and labels. The clip is replayed exactly as `replay` would (baseline from its up
 `calibration_s`), and we report, per clip and per view:
 - mean absolute error of each angle's change from the calibrated posture (the quantity
   every decision uses), and for side clips also of the absolute head/trunk angle;
-- per-frame precision/recall of "slouched" (state slouching or alerted vs the true label);
+- per-frame precision/recall of "slouched": the frame's own angles over a threshold (no
+  timing) against the true label, so it measures the analyzer, not the delays;
 - per-event precision/recall: a predicted slouch span matches a true slouched segment
   when they overlap; alerts raised during true upright/away time are false alarms.
 The scoring functions are pure, so tests can check them on hand-made timelines.
@@ -74,8 +75,13 @@ def _mean_abs(errors: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def score_clip(name: str, truth: dict[str, Any], records: list[dict[str, Any]]) -> ClipScore:
-    """Scores a replay's JSON records (`replay --json` lines) against the truth."""
+def score_clip(name: str, truth: dict[str, Any], records: list[dict[str, Any]],
+               min_confidence: float = 0.4) -> ClipScore:
+    """Scores a replay's JSON records (`replay --json` lines) against the truth.
+
+    Angle errors count the frames the analyzer trusts (confidence >= min_confidence);
+    the others it declares unmeasurable (a turned head, someone standing up).
+    """
     frames = [r for r in records if r["type"] == "frame"]
     events = [r for r in records if r["type"] == "event"]
     times = np.array([f["t_s"] for f in frames])
@@ -91,7 +97,8 @@ def score_clip(name: str, truth: dict[str, Any], records: list[dict[str, Any]]) 
     score = ClipScore(name, truth["view"], len(frames), {}, {})
     for predicted, true in zip(frames, matched):
         present = true["label"] != "away" and predicted["person_seen"]
-        if present and predicted["t_s"] >= cal_to:
+        trusted = (predicted["confidence"] or 0.0) >= min_confidence
+        if present and trusted and predicted["t_s"] >= cal_to:
             for angle, true_key, delta_key, absolute_key in ANGLES:
                 true_value = true.get(true_key)
                 if true_value is None or predicted[delta_key] is None:
@@ -99,7 +106,7 @@ def score_clip(name: str, truth: dict[str, Any], records: list[dict[str, Any]]) 
                 delta_errors[angle].append(predicted[delta_key] - (true_value - reference[true_key]))
                 if predicted[absolute_key] is not None:
                     absolute_errors[angle].append(predicted[absolute_key] - true_value)
-        said = predicted["state"] in ("slouching", "alerted")
+        said = predicted["over_threshold"]
         real = true["label"] == "slouched"
         score.frame_tp += said and real
         score.frame_fp += said and not real
@@ -254,7 +261,8 @@ def run_evaluation(args: argparse.Namespace, config) -> int:  # noqa: ANN001
     for clip in clips:
         with open_estimator(args, config) as estimator:  # fresh tracker state per clip
             records = replay_records(clip, config, estimator)
-        scores.append(score_clip(clip.stem, load_truth(clip.with_suffix(".json")), records))
+        scores.append(score_clip(clip.stem, load_truth(clip.with_suffix(".json")), records,
+                                 config.slouch.min_confidence))
     summaries = {view: aggregate([s for s in scores if s.view == view]) for view in ("front", "side")}
     summaries["all"] = aggregate(scores)
     print(table(scores, summaries))

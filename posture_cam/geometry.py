@@ -125,8 +125,14 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
     shoulders_visible = _mean_visibility(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     head_visible = _mean_visibility(pose, L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
     hips_visible = _mean_visibility(pose, L.LEFT_HIP, L.RIGHT_HIP)
+    # MediaPipe guesses landmarks outside the picture (a head above the top edge while
+    # the user stands up); a guess is not a measurement.
     if not _in_frame(pose, (L.LEFT_HIP, L.RIGHT_HIP), image_width, image_height):
         hips_visible = 0.0
+    if not _in_frame(pose, (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR), image_width, image_height):
+        head_visible = 0.0
+    if not _in_frame(pose, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), image_width, image_height):
+        shoulders_visible = 0.0
 
     yaw = body_yaw_deg(pose)
 

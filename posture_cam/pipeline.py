@@ -30,6 +30,7 @@ class StepResult:
     events: tuple[Event, ...]
     pose_frame: PoseFrame
     sitting_s: float
+    over_threshold: bool = False  # this frame alone looks slouched (no timing applied)
     image: Any = None  # the BGR frame, for the preview window only (not kept, not saved)
 
     def to_dict(self) -> dict[str, object]:
@@ -52,6 +53,7 @@ class StepResult:
             "trunk_delta_deg": num(s.trunk_delta_deg),
             "shoulder_delta_deg": num(s.shoulder_delta_deg),
             "confidence": num(s.confidence, 3),
+            "over_threshold": self.over_threshold,
             "state": self.state.value,
         }
 
@@ -74,7 +76,7 @@ class Pipeline:
         events = self.slouch.update(sample)
         events += self.sitting.update(sample.t_s, self.slouch.state is not State.AWAY, events)
         return StepResult(sample, self.slouch.state, tuple(events), pose_frame,
-                          self.sitting.sitting_s(sample.t_s), image)
+                          self.sitting.sitting_s(sample.t_s), self.slouch.over_threshold, image)
 
     def gap(self, t_s: float) -> StepResult:
         """No picture at all (camera lost): count it as nobody in view."""
