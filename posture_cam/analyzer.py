@@ -16,7 +16,8 @@ import numpy as np
 from .calibration import Baseline
 from .config import AnalysisConfig
 from .filters import OneEuroFilter
-from .geometry import Features, View, extract_features, pose_centre_px, select_user, view_of
+from .geometry import (Features, View, extract_features, head_in_frame, pose_centre_px,
+                       select_user, view_of)
 from .landmarks import PoseFrame
 
 # Typical neutral angles of a seated adult, used only to report absolute angles in a
@@ -161,16 +162,20 @@ class UserTracker:
         self._previous_centre: np.ndarray | None = None
 
     def features(self, frame: PoseFrame) -> Features | None:
-        """Features of the person we follow, or None when nobody usable is in view."""
+        """Features of the seated person we follow, or None when nobody is seated in view.
+
+        The features may be NaN (present, but shoulders out of the picture or hidden).
+        """
         index = select_user(frame.poses, self._previous_centre, frame.image_width)
         if index is None:
             self._previous_centre = None
             return None
         pose = frame.poses[index]
         self._previous_centre = pose_centre_px(pose)
-        features = extract_features(pose, frame.image_width, frame.image_height,
-                                    self.min_visibility)
-        return features if math.isfinite(features.shoulder_width_px) else None
+        if not head_in_frame(pose, frame.image_width, frame.image_height):
+            return None
+        return extract_features(pose, frame.image_width, frame.image_height,
+                                self.min_visibility)
 
 
 class Analyzer:
@@ -189,7 +194,7 @@ class Analyzer:
             for f in self._filters:
                 f.reset()
             return PostureSample.nobody(frame.t_s)
-        return self._sample(features, frame)
+        return self._sample(features, frame)  # NaN features give confidence 0
 
     def _sample(self, features: Features, frame: PoseFrame) -> PostureSample:
         confidence = frame_confidence(features, self.baseline.view)

@@ -125,12 +125,11 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
     shoulders_visible = _mean_visibility(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     head_visible = _mean_visibility(pose, L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
     hips_visible = _mean_visibility(pose, L.LEFT_HIP, L.RIGHT_HIP)
-    # MediaPipe guesses landmarks outside the picture (a head above the top edge while
-    # the user stands up); a guess is not a measurement.
+    # MediaPipe guesses landmarks outside the picture, with full visibility (a head above
+    # the top edge while the user stands up); a guess is not a measurement. Shoulders out
+    # of the picture (sitting very close) leave the user present but unmeasurable.
     if not _in_frame(pose, (L.LEFT_HIP, L.RIGHT_HIP), image_width, image_height):
         hips_visible = 0.0
-    if not _in_frame(pose, (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR), image_width, image_height):
-        head_visible = 0.0
     if not _in_frame(pose, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), image_width, image_height):
         shoulders_visible = 0.0
 
@@ -223,6 +222,11 @@ def _all_nan(yaw: float, shoulders: float, head: float, hips: float) -> Features
     values.update(body_yaw_deg=yaw, shoulders_visible=shoulders, head_visible=head,
                   hips_visible=hips)
     return Features(**values)
+
+
+def head_in_frame(pose: Pose, image_width: int, image_height: int) -> bool:
+    """A user whose face is out of the picture (standing up, walking past) is not seated."""
+    return _in_frame(pose, (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR), image_width, image_height)
 
 
 def pose_size_px(pose: Pose) -> float:

@@ -81,7 +81,7 @@ def look_at(camera_pos: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def make_pose(*, camera_yaw_deg: float = 0.0, camera_distance_m: float = 0.65,
               camera_height_m: float = 0.70, image_size: tuple[int, int] = (640, 480),
-              hfov_deg: float = 65.0, visibility: float = 0.99,
+              hfov_deg: float = 65.0, visibility: float = 0.99, target_height_m: float = 0.55,
               hips_visible: bool = False, **posture: float) -> Pose:
     """A Pose of the stick figure seen from a camera `camera_yaw_deg` around it.
 
@@ -89,7 +89,7 @@ def make_pose(*, camera_yaw_deg: float = 0.0, camera_distance_m: float = 0.65,
     """
     points = body_points(**posture)
     yaw = math.radians(camera_yaw_deg)
-    target = np.array([0.0, 0.55, 0.0])
+    target = np.array([0.0, target_height_m, 0.0])
     camera = np.array([camera_distance_m * math.sin(yaw), camera_height_m,
                        camera_distance_m * math.cos(yaw)]) + np.array([0, 0, 0.05])
     rotation = look_at(camera, target)

@@ -85,3 +85,21 @@ def test_turning_the_whole_body_away_lowers_confidence():
     facing = analyzer.update(frame_of(make_pose(**FRONT), t_s=0))
     turned = analyzer.update(frame_of(make_pose(camera_yaw_deg=80, camera_distance_m=0.9), t_s=1))
     assert turned.confidence < 0.5 * facing.confidence
+
+
+def test_a_head_above_the_picture_means_nobody_is_seated():
+    """Standing up: MediaPipe still guesses the face, above the top edge."""
+    analyzer = Analyzer(_baseline(FRONT))
+    standing = make_pose(**FRONT, shift_m=(0.0, 0.45, 0.0))
+    assert standing.image_xyzv[0, 1] < 0
+    assert not analyzer.update(frame_of(standing, t_s=1.0)).person_seen
+
+
+def test_shoulders_out_of_the_picture_are_present_but_not_measured():
+    analyzer = Analyzer(_baseline(FRONT))
+    close_up = make_pose(**{**FRONT, "camera_distance_m": 0.30}, hfov_deg=45,
+                         target_height_m=0.68)
+    assert close_up.image_xyzv[11, 0] > 640 or close_up.image_xyzv[12, 0] < 0
+    sample = analyzer.update(frame_of(close_up, t_s=1.0))
+    assert sample.person_seen and sample.confidence == 0
+    assert math.isnan(sample.head_delta_deg)
