@@ -74,7 +74,7 @@ class Baseline:
             raise UserError(f"{origin} has calibration version {data.get('version')!r}, "
                             f"this posture-cam reads version {FORMAT_VERSION}", hint=fix)
         try:
-            return cls(
+            baseline = cls(
                 view=View(data["view"]),
                 median=_features_from(data["median"]),
                 spread=_features_from(data["spread"]),
@@ -87,6 +87,26 @@ class Baseline:
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{origin} is damaged (bad or missing field: {exc})",
                             hint=fix) from None
+        problem = _implausible(baseline)
+        if problem:
+            raise UserError(f"{origin} has impossible values ({problem}); was it edited?",
+                            hint=fix)
+        return baseline
+
+
+def _implausible(b: Baseline) -> str:
+    """What a hand-edited calibration got wrong, or "" (json accepts Infinity, true, -1e308)."""
+    m = b.median
+    if b.image_width <= 0 or b.image_height <= 0 or b.n_frames <= 0:
+        return f"image {b.image_width}x{b.image_height}, {b.n_frames} frames"
+    if not (math.isfinite(m.shoulder_width_px) and 0 < m.shoulder_width_px <= 10 * b.image_width):
+        return f"median.shoulder_width_px = {m.shoulder_width_px}"
+    for name, value in zip(Features.names(), m.as_array()):
+        if math.isinf(value) or abs(value) > 1e4:
+            return f"median.{name} = {value}"
+        if name.endswith("_visible") and math.isfinite(value) and not 0 <= value <= 1:
+            return f"median.{name} = {value}"
+    return ""
 
 
 def _finite_or_none(values: dict[str, float]) -> dict[str, float | None]:
@@ -98,6 +118,8 @@ def _features_from(values: dict[str, float | None]) -> Features:
     missing = [n for n in names if n not in values]
     if missing:
         raise KeyError(missing[0])
+    if any(isinstance(values[n], bool) for n in names):
+        raise ValueError("true/false where a number belongs")
     return Features(**{n: float("nan") if values[n] is None else float(values[n])
                        for n in names})
 
