@@ -1,26 +1,41 @@
 """Which events become notifications: rate limit, snooze, tip rotation, one log line each.
 
-The decision stage already spaces posture alerts by `slouch.cooldown_s`; this gate adds a
-floor across all kinds (`notify.min_interval_s`), so a posture alert and a break reminder
-never arrive back to back, and honours a snooze set from another terminal.
+The decision stage already spaces posture alerts by `slouch.cooldown_s`, and the sitting
+timer repeats an ignored reminder only every `breaks.repeat_min`. This gate adds a floor
+across all kinds (`notify.min_interval_s`), so a posture alert and a break reminder never
+arrive back to back, and honours a snooze set from another terminal. Per event:
+
+    snoozed                 -> not shown (the user asked for quiet), one log line
+    < min_interval_s after  -> held back, and shown once the interval is over if it still
+      the previous one         applies (still slouching / still at the desk); else dropped
+    otherwise               -> shown with the next tip of its kind, one log line
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
 
 from .control import SnoozeWatch
+from .decision import State
 from .events import Event, EventKind
-from .messages import compose
+from .messages import compose, duration_text
 from .notify import Notifier
+
+if TYPE_CHECKING:
+    from .pipeline import StepResult
 
 log = logging.getLogger(__name__)
 
 NOTIFYING_KINDS = (EventKind.ALERT, EventKind.BREAK_DUE)
+_NAME = {EventKind.ALERT: "posture alert", EventKind.BREAK_DUE: "break reminder"}
 
 
 class Alerter:
+    """A sink of the monitor loop (`handle` once per analysed frame, `close` at the end)."""
+
     def __init__(self, notifier: Notifier, min_interval_s: float = 120.0,
                  snooze: SnoozeWatch | None = None,
                  on_sent: Callable[[Event, str, str], None] | None = None) -> None:
@@ -30,23 +45,47 @@ class Alerter:
         self.on_sent = on_sent
         self._last_sent_t: float | None = None
         self._rotation = {kind: 0 for kind in NOTIFYING_KINDS}
+        self._held: Event | None = None
+        self._was_snoozed = False
         self.sent = 0
         self.suppressed = 0
+
+    def handle(self, result: StepResult) -> None:
+        self._note_snooze_change()
+        for event in result.events:
+            if event.kind is EventKind.BREAK_TAKEN:
+                log.info("break taken: away for %s; the sitting clock starts again",
+                         duration_text(event.duration_s))
+            if self._held is not None and event.kind is _CANCELLED_BY.get(self._held.kind):
+                self._drop_held("it no longer applies")
+            self.handle_event(event)
+        self._release_held(result.sample.t_s, result.state)
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._drop_held("the monitor stopped")
 
     def handle_event(self, event: Event) -> bool:
         """Notifies for an alert or break reminder unless snoozed or too soon; True if sent."""
         if event.kind not in NOTIFYING_KINDS:
             return False
-        if self.snooze is not None and self.snooze.snoozed():
-            log.info("%s at %.0f s not shown: snoozed", event.kind.value, event.t_s)
+        if self._snoozed():
+            log.info("%s not shown: snoozed", _NAME[event.kind])
             self.suppressed += 1
             return False
-        if (self._last_sent_t is not None
-                and event.t_s - self._last_sent_t < self.min_interval_s):
-            log.info("%s at %.0f s not shown: %.0f s after the previous notification",
-                     event.kind.value, event.t_s, event.t_s - self._last_sent_t)
-            self.suppressed += 1
+        if self._too_soon(event.t_s):
+            assert self._last_sent_t is not None
+            log.info("%s held back: %.0f s after the previous notification",
+                     _NAME[event.kind], event.t_s - self._last_sent_t)
+            # A break reminder outranks a posture alert: the next posture alert comes after
+            # the cool-down anyway, the next reminder only after `breaks.repeat_min`.
+            if self._held is None or self._held.kind is event.kind \
+                    or event.kind is EventKind.BREAK_DUE:
+                self._held = event
             return False
+        return self._send(event)
+
+    def _send(self, event: Event) -> bool:
         title, body = compose(event, self._rotation[event.kind])
         self._rotation[event.kind] += 1
         self.notifier.notify(title, body)
@@ -56,3 +95,50 @@ class Alerter:
         if self.on_sent is not None:
             self.on_sent(event, title, body)
         return True
+
+    def _too_soon(self, t_s: float) -> bool:
+        return self._last_sent_t is not None and t_s - self._last_sent_t < self.min_interval_s
+
+    def _release_held(self, t_s: float, state: State) -> None:
+        held = self._held
+        if held is None or self._too_soon(t_s):
+            return
+        self._held = None
+        if self._snoozed():
+            self.suppressed += 1
+            log.info("held %s not shown: snoozed", _NAME[held.kind])
+            return
+        still_applies = (state in (State.SLOUCHING, State.ALERTED)
+                         if held.kind is EventKind.ALERT else state is not State.AWAY)
+        if not still_applies:
+            self.suppressed += 1
+            log.info("held %s dropped: it no longer applies", _NAME[held.kind])
+            return
+        self._send(dataclasses.replace(held, t_s=t_s,
+                                       duration_s=held.duration_s + (t_s - held.t_s)))
+
+    def _drop_held(self, why: str) -> None:
+        assert self._held is not None
+        log.info("held %s dropped: %s", _NAME[self._held.kind], why)
+        self._held = None
+        self.suppressed += 1
+
+    def _snoozed(self) -> bool:
+        return self.snooze is not None and self.snooze.snoozed()
+
+    def _note_snooze_change(self) -> None:
+        """One log line when a snooze starts or ends (read once per frame: one stat())."""
+        snoozed = self._snoozed()
+        if snoozed == self._was_snoozed:
+            return
+        self._was_snoozed = snoozed
+        if snoozed:
+            assert self.snooze is not None
+            until = datetime.fromtimestamp(self.snooze.until_epoch_s)
+            log.info("alerts snoozed until %s", f"{until:%H:%M}")
+        else:
+            log.info("alerts resumed")
+
+
+# A held notification is dropped when what it reports is over.
+_CANCELLED_BY = {EventKind.ALERT: EventKind.SLOUCH_END, EventKind.BREAK_DUE: EventKind.BREAK_TAKEN}

@@ -3,10 +3,17 @@
 Presence comes from the slouch detector's debounced away state, so a frame where the
 model loses the user is not an absence. An absence of `away_reset_s` or more is a break
 and restarts the sitting clock; shorter ones (fetching a coffee cup) do not. A reminder
-that is ignored is repeated every `repeat_min`, never every frame.
+that is ignored is repeated every `repeat_min`, never every frame; none comes while the
+user is away.
+
+    sitting --(sitting_min at the desk)--> BREAK_DUE --(every repeat_min)--> BREAK_DUE ...
+       ^                                                                        |
+       +----------- BREAK_TAKEN <-- back after an absence of >= away_reset_s <--+
 """
 
 from __future__ import annotations
+
+from typing import Iterable
 
 from .config import BreakConfig
 from .events import Event, EventKind
@@ -23,12 +30,20 @@ class SittingTimer:
     def sitting_s(self, t_s: float) -> float:
         return 0.0 if self._sitting_since is None else t_s - self._sitting_since
 
-    def update(self, t_s: float, present: bool) -> list[Event]:
+    def update(self, t_s: float, present: bool,
+               detector_events: Iterable[Event] = ()) -> list[Event]:
+        """Advances to frame time `t_s`.
+
+        `detector_events` are the slouch detector's events of this frame: the detector
+        declares an absence only `away_after_s` after the user was last seen, and its
+        AWAY_START carries that earlier time, so the absence is measured from there.
+        """
         if not self.config.enabled:
             return []
         if not present:
             if self._away_since is None:
-                self._away_since = t_s
+                self._away_since = next((e.t_s for e in detector_events
+                                         if e.kind is EventKind.AWAY_START), t_s)
             return []
         events: list[Event] = []
         if self._away_since is not None:

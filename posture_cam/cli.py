@@ -145,9 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="summary and chart of your posture history",
         description="Upright share, slouch minutes, longest slouch, alerts, breaks and "
                     "sitting streaks for a day or a week, in the terminal and as a chart.")
-    when = p.add_mutually_exclusive_group()
-    when.add_argument("--day", metavar="DATE", help="the day to report, YYYY-MM-DD (default: today)")
-    when.add_argument("--week", action="store_true", help="the seven days up to --day/today")
+    p.add_argument("--day", metavar="DATE", help="the day to report, YYYY-MM-DD (default: today)")
+    p.add_argument("--week", action="store_true", help="the seven days up to --day/today")
     p.add_argument("--out", metavar="FILE", help="also draw the chart into FILE.png or FILE.html")
     p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)

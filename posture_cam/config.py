@@ -8,6 +8,7 @@ validation errors can name the key, the value and the range.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -107,6 +108,8 @@ def _coerce(key: str, spec: dataclasses.Field, value: Any) -> Any:
     if expected in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UserError(f"config key '{key}' must be a number, got {value!r}")
+        if not math.isfinite(value):  # TOML allows nan and inf; no setting does
+            raise UserError(f"config key '{key}' must be a finite number, got {value!r}")
         if expected is int and not float(value).is_integer():
             raise UserError(f"config key '{key}' must be a whole number, got {value!r}")
         value = expected(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 import time
@@ -21,9 +22,13 @@ log = logging.getLogger(__name__)
 def write_snooze(path: Path, until_epoch_s: float) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"snooze_until_epoch_s": until_epoch_s}, f)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump({"snooze_until_epoch_s": until_epoch_s}, f)
+        os.replace(tmp, path)  # atomic: the monitor never reads half a file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def clear_snooze(path: Path) -> bool:
@@ -39,7 +44,10 @@ def read_snooze(path: Path) -> float:
     ignored with a warning, since the worst outcome is one alert too many."""
     try:
         data = json.loads(path.read_text())
-        return float(data["snooze_until_epoch_s"])
+        until = float(data["snooze_until_epoch_s"])
+        if not math.isfinite(until):
+            raise ValueError(f"snooze_until_epoch_s is {until}")
+        return until
     except FileNotFoundError:
         return 0.0
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -48,23 +56,33 @@ def read_snooze(path: Path) -> float:
 
 
 class SnoozeWatch:
-    """Answers "are alerts snoozed now?" cheaply: one stat() per call, a read on change."""
+    """Answers "are alerts snoozed now?" cheaply: one stat() per call, a read on change.
+
+    A snooze is wall-clock time (the user said "for 30 minutes"), unlike the frame time
+    that drives every other timer, so the clock is injectable for tests.
+    """
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._mtime: float | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._until = 0.0
 
     def snoozed(self) -> bool:
         try:
-            mtime = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
-            mtime = None
-        if mtime != self._mtime:
-            self._mtime = mtime
-            self._until = read_snooze(self.path) if mtime is not None else 0.0
+            st = self.path.stat()
+            stamp: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_ino, st.st_size)
+        except OSError:  # absent (resumed), or the state dir is unreadable: not snoozed
+            stamp = None
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._until = read_snooze(self.path) if stamp is not None else 0.0
         return self._clock() < self._until
+
+    @property
+    def until_epoch_s(self) -> float:
+        """When the current snooze ends (as of the last `snoozed()` call; 0 = none)."""
+        return self._until
 
     def remaining_s(self) -> float:
         return max(0.0, self._until - self._clock()) if self.snoozed() else 0.0

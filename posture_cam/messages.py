@@ -32,26 +32,34 @@ POSTURE_TIPS = {
 }
 
 BREAK_TIPS = (
-    "Take two minutes: walk down the corridor and back.",
+    "Get up and move for two minutes: walk down the corridor and back.",
     "Take two minutes: climb a flight of stairs.",
     "Take two minutes: stand in a doorway and stretch your chest, then walk a little.",
 )
 
 
-def minutes_text(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """Short and rounded the way people say it: '40 s', '2 min', '1 h', '1 h 15 min'."""
     if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    return f"{round(seconds / 60)} min"
+        return f"{max(1, int(seconds + 0.5))} s"
+    minutes = int(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h" if minutes == 0 else f"{hours} h {minutes} min"
 
 
 def compose(event: Event, rotation: int) -> tuple[str, str]:
-    """(title, body) for an alert or a break reminder; `rotation` picks the tip."""
+    """(title, body) for an alert or a break reminder: what was seen, then one thing to do.
+
+    `rotation` picks the tip, so successive notifications of a kind do not repeat themselves.
+    """
     if event.kind is EventKind.BREAK_DUE:
         tip = BREAK_TIPS[rotation % len(BREAK_TIPS)]
-        return BREAK_TITLE, f"You have been sitting for {minutes_text(event.duration_s)}. {tip}"
+        return BREAK_TITLE, f"You have been sitting for {duration_text(event.duration_s)}. {tip}"
     if event.kind is EventKind.ALERT:
         posture = event.posture or Posture.HEAD_FORWARD
         tips = POSTURE_TIPS[posture]
-        seen = f"{_SEEN[posture]} for {minutes_text(event.duration_s)}."
+        seen = f"{_SEEN[posture]} for {duration_text(event.duration_s)}."
         return POSTURE_TITLE, f"{seen} {tips[rotation % len(tips)]}"
     raise ValueError(f"no message for {event.kind.value}")
