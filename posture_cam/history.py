@@ -1,0 +1,251 @@
+"""Recording the posture history: a monitor sink that turns frames into minutes and spans.
+
+    StepResult (per frame) --HistoryRecorder--> MinuteSummary rows, Spans, HistoryEvents
+                                                --> HistoryStore (history_store.py,
+                                                    SQLite in history_sqlite.py)
+
+Frame time becomes wall time once: wall = origin_epoch_s + (t_s - first frame's t_s), since
+a camera stamps frames with the monotonic clock and a video from 0. Each frame lasts until
+the next one, capped at twice the usual step, so a stall or a camera gap is not presence.
+The disk is touched when a minute closes and on events that matter (alerts, reminders,
+breaks, the end of a slouch), so a killed monitor loses at most the current minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .decision import State
+from .events import Event, EventKind
+from .history_sqlite import open_history
+from .history_store import (
+    SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MinuteSummary, Span,
+)
+
+if TYPE_CHECKING:
+    from .calibration import Baseline
+    from .pipeline import StepResult
+
+log = logging.getLogger(__name__)
+
+STEP_CAP_FACTOR = 2.0  # a frame counts for at most this many usual steps
+RECENT_STEPS = 15  # how many frame intervals the "usual step" is the median of
+_RECORDED_EVENTS = (EventKind.ALERT, EventKind.BREAK_DUE, EventKind.BREAK_TAKEN)
+_FLUSH_ON = _RECORDED_EVENTS + (EventKind.SLOUCH_END,)
+_SLOUCHED = (State.SLOUCHING, State.ALERTED)
+
+
+@dataclass
+class _Bucket:
+    """The minute being filled: sums that become a MinuteSummary when it closes."""
+
+    minute: int
+    present_s: float = 0.0
+    slouched_s: float = 0.0
+    measured_s: float = 0.0
+    angle_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    angle_weights: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    worst: list[float] = field(default_factory=lambda: [math.nan] * 3)
+    view_s: dict[str, float] = field(default_factory=dict)
+
+    def add(self, seconds: float, present: bool, slouched: bool, seen: bool,
+            deltas: tuple[float, float, float], view: str) -> None:
+        if not present:
+            return
+        self.present_s += seconds
+        self.slouched_s += seconds if slouched else 0.0
+        if not seen:
+            return
+        self.measured_s += seconds
+        self.view_s[view] = self.view_s.get(view, 0.0) + seconds
+        for i, delta in enumerate(deltas):
+            if math.isfinite(delta):
+                self.angle_sums[i] += delta * seconds
+                self.angle_weights[i] += seconds
+                if not self.worst[i] >= delta:  # NaN (nothing yet) or a new worst
+                    self.worst[i] = delta
+
+    def summary(self) -> MinuteSummary:
+        means = [s / w if w > 0 else math.nan for s, w in zip(self.angle_sums, self.angle_weights)]
+        view = max(self.view_s, key=self.view_s.__getitem__) if self.view_s else ""
+        return MinuteSummary(
+            self.minute, round(self.present_s, 3), round(self.slouched_s, 3),
+            round(self.measured_s, 3), means[0], self.worst[0], means[1], self.worst[1],
+            means[2], self.worst[2], view)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What the recorder keeps of a frame until it knows how long the frame lasted."""
+
+    wall_s: float
+    present: bool
+    slouched: bool
+    seen: bool
+    deltas: tuple[float, float, float]
+    view: str
+
+
+class HistoryRecorder:
+    """A monitor sink (`handle(result)`, `close()`) that records into a HistoryStore."""
+
+    def __init__(self, path: Path | None, origin_epoch_s: float, *,
+                 store: HistoryStore | None = None) -> None:
+        if store is None:
+            if path is None:
+                raise ValueError("HistoryRecorder needs a path or a store")
+            store = open_history(Path(path))
+        self.store = store
+        self.origin_epoch_s = origin_epoch_s
+        self._t0: float | None = None
+        self._pending: _Frame | None = None
+        self._steps: deque[float] = deque(maxlen=RECENT_STEPS)
+        self._buckets: dict[int, _Bucket] = {}
+        self._present: Span | None = None
+        self._slouch: Span | None = None
+        self._events: list[HistoryEvent] = []
+        self._unsure: list[tuple[_Frame, float]] = []
+        self._closed = False
+
+    def wall(self, t_s: float) -> float:
+        assert self._t0 is not None
+        return self.origin_epoch_s + (t_s - self._t0)
+
+    def handle(self, result: StepResult) -> None:
+        s = result.sample
+        if self._t0 is None:
+            self._t0 = s.t_s
+        frame = _Frame(self.wall(s.t_s), result.state is not State.AWAY,
+                       result.state in _SLOUCHED, s.person_seen,
+                       (s.head_delta_deg, s.trunk_delta_deg, s.shoulder_delta_deg), s.view.value)
+        if self._pending is not None:
+            self._settle(self._pending, self._duration(frame.wall_s - self._pending.wall_s))
+        self._pending = frame
+        flush = False
+        for event in result.events:
+            self._on_event(event, frame.wall_s)
+            flush = flush or event.kind in _FLUSH_ON
+        if flush:
+            self._flush(frame.wall_s)
+
+    def close(self) -> None:
+        """Records the partial minute and open spans; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        end_s = None
+        if self._pending is not None:
+            usual = statistics.median(self._steps) if self._steps else 0.0
+            self._settle(self._pending, usual)
+            end_s = self._pending.wall_s + usual
+            self._pending = None
+        self._resolve_unsure(left=False)  # the detector had not decided: it said "present"
+        self._flush(end_s, everything=True)
+        self.store.close()
+
+    # --- accounting --------------------------------------------------------------------
+
+    def _duration(self, step_s: float) -> float:
+        if step_s <= 0:
+            return 0.0
+        cap = STEP_CAP_FACTOR * statistics.median(self._steps) if self._steps else step_s
+        self._steps.append(step_s)
+        return min(step_s, cap)
+
+    def _settle(self, frame: _Frame, seconds: float) -> None:
+        """Accounts a frame whose duration is now known.
+
+        A frame without a person while the detector still says "present" is unsure: the
+        detector declares an absence only `away_after_s` later, dated back to the last
+        sighting (AWAY_START). Such frames wait (a few seconds) until the next sighting
+        makes them a dropout, or the away state makes them part of the absence.
+        """
+        if frame.present and not frame.seen:
+            self._unsure.append((frame, seconds))
+            return
+        self._resolve_unsure(left=not frame.present)
+        self._account(frame, seconds)
+
+    def _resolve_unsure(self, left: bool) -> None:
+        for frame, seconds in self._unsure:
+            self._account(replace(frame, present=False, slouched=False) if left else frame,
+                          seconds)
+        self._unsure = []
+
+    def _account(self, frame: _Frame, seconds: float) -> None:
+        """Spreads the frame's time over the minutes it covers; closes finished minutes."""
+        start, end = frame.wall_s, frame.wall_s + seconds
+        t = start
+        while t < end:
+            minute = int(t // SECONDS_PER_MINUTE)
+            piece_end = min(end, (minute + 1) * SECONDS_PER_MINUTE)
+            bucket = self._buckets.setdefault(minute, _Bucket(minute))
+            bucket.add(piece_end - t, frame.present, frame.slouched, frame.seen, frame.deltas,
+                       frame.view)
+            t = piece_end
+        contiguous = self._present is not None and start <= self._present.end_s + 1e-6
+        if self._present is not None and not (frame.present and contiguous):
+            self.store.heartbeat(self._present)  # away, or a gap in the frames
+            self._present = None
+        if frame.present:
+            self._present = Span("present", self._present.start_s if self._present else start,
+                                 end)
+        if self._slouch is not None:
+            self._slouch = Span("slouch", self._slouch.start_s, max(self._slouch.end_s, end),
+                                self._slouch.posture, self._slouch.worst_delta_deg)
+        if any((m + 1) * SECONDS_PER_MINUTE <= end for m in self._buckets):
+            self._flush(end)
+
+    def _on_event(self, event: Event, now_s: float) -> None:
+        at = self.wall(event.t_s)
+        posture = event.posture.value if event.posture is not None else None
+        if event.kind is EventKind.SLOUCH_START:
+            self._slouch = Span("slouch", at, now_s, posture, event.worst_delta_deg)
+        elif event.kind is EventKind.SLOUCH_END:
+            start = self._slouch.start_s if self._slouch is not None else at - event.duration_s
+            self.store.heartbeat(Span("slouch", start, at, posture, event.worst_delta_deg))
+            self._slouch = None
+        elif event.kind is EventKind.ALERT and self._slouch is not None:
+            self._slouch = Span("slouch", self._slouch.start_s, max(self._slouch.end_s, now_s),
+                                posture, event.worst_delta_deg)
+        if event.kind in _RECORDED_EVENTS:
+            self._events.append(HistoryEvent(at, event.kind.value, event.duration_s, posture,
+                                             event.worst_delta_deg, event.repeat))
+
+    def _flush(self, now_s: float | None, everything: bool = False) -> None:
+        """Writes closed minutes (all of them if `everything`), events and open spans."""
+        if self._unsure and now_s is not None:
+            now_s = min(now_s, self._unsure[0][0].wall_s)  # those minutes are not over yet
+        done = [m for m in sorted(self._buckets)
+                if everything or (now_s is not None and (m + 1) * SECONDS_PER_MINUTE <= now_s)]
+        self.store.add_minutes([self._buckets.pop(m).summary() for m in done])
+        if self._events:
+            self.store.add_events(self._events)
+            self._events = []
+        for span in (self._present, self._slouch):
+            if span is not None:
+                self.store.heartbeat(span)
+        self.store.commit()
+
+
+def record_calibration(path: Path, baseline: Baseline) -> None:
+    """Notes in the history that the user calibrated (view and frame count, no image)."""
+    try:
+        t_s = datetime.fromisoformat(baseline.created_utc).timestamp()
+    except ValueError:
+        t_s = datetime.now(timezone.utc).timestamp()
+    store = open_history(Path(path))
+    try:
+        store.add_calibration(CalibrationRecord(t_s, baseline.view.value, baseline.n_frames,
+                                                baseline.image_width, baseline.image_height,
+                                                baseline.source))
+        store.commit()
+    finally:
+        store.close()

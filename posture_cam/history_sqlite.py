@@ -1,0 +1,278 @@
+"""The history file: the `HistoryStore` protocol on SQLite (stdlib sqlite3).
+
+WAL mode, so a reader (`posture-cam report`) never blocks the monitor and a killed monitor
+loses only what it had not committed. The file says what it is: PRAGMA application_id
+plus a `meta` table, and PRAGMA user_version is the schema version that `MIGRATIONS`
+brings it up to. Nothing is written to a file that is not recognised as ours (or empty),
+and a file from a newer posture-cam is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import UserError
+from .history_store import (
+    NAN, SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MemoryStore,
+    MinuteSummary, Span, merge_heartbeat, merge_minutes,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+# PRAGMA application_id: "PCHI" (posture-cam history), so a foreign file is recognised.
+APPLICATION_ID = 0x50434849
+APP_NAME = "posture-cam history"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# --- SQLite ------------------------------------------------------------------------------
+
+# MIGRATIONS[i] takes a database from schema version i to i + 1; append, never edit.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE minutes (
+            minute INTEGER PRIMARY KEY,  -- UTC epoch minute: unix seconds // 60
+            present_s REAL NOT NULL, slouched_s REAL NOT NULL, measured_s REAL NOT NULL,
+            head_mean_deg REAL, head_worst_deg REAL, trunk_mean_deg REAL, trunk_worst_deg REAL,
+            shoulder_mean_deg REAL, shoulder_worst_deg REAL, view TEXT NOT NULL)""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY, t_s REAL NOT NULL, kind TEXT NOT NULL,
+            duration_s REAL NOT NULL, posture TEXT, worst_delta_deg REAL,
+            repeat INTEGER NOT NULL)""",
+        "CREATE INDEX events_by_time ON events (t_s)",
+        """CREATE TABLE spans (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, start_s REAL NOT NULL,
+            end_s REAL NOT NULL, posture TEXT, worst_delta_deg REAL)""",
+        "CREATE INDEX spans_by_kind_and_start ON spans (kind, start_s)",
+        """CREATE TABLE calibrations (
+            id INTEGER PRIMARY KEY, t_s REAL NOT NULL, view TEXT NOT NULL,
+            n_frames INTEGER NOT NULL, image_width INTEGER NOT NULL,
+            image_height INTEGER NOT NULL, source TEXT NOT NULL)""",
+        f"INSERT INTO meta (key, value) VALUES ('app', '{APP_NAME}')",
+    ),
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+_MOVE_AWAY = "use another file with --history, or move this one away to start a new history"
+
+
+def _num(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _flt(value: float | None) -> float:
+    return NAN if value is None else float(value)
+
+
+class SqliteStore:
+    """The history in a SQLite file; open it with `SqliteStore.open(path)`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._in_transaction = False
+
+    @classmethod
+    def open(cls, path: Path) -> "SqliteStore":
+        """Opens or creates the history at `path`; refuses anything that is not ours.
+
+        Nothing is written to a file before it is recognised as a posture-cam history (or
+        as empty), so a wrong `--history` can never damage another program's data.
+        """
+        path = Path(path)
+        if path.is_dir():
+            raise UserError(f"history {path} is a directory", hint="give a file name")
+        _check_header(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot open history {path}: {exc}") from None
+        try:
+            _check_identity(db, path)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe against crashes, fast
+            _migrate(db)
+        except UserError:
+            db.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise _damaged(path, exc) from None
+        return cls(db, path)
+
+    # writing: statements gather in one transaction until commit()
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+
+    def add_minutes(self, minutes: Sequence[MinuteSummary]) -> None:
+        self._begin()
+        for row in minutes:
+            found = self._db.execute("SELECT * FROM minutes WHERE minute = ?",
+                                     (row.minute,)).fetchone()
+            if found is not None:
+                row = merge_minutes(_minute_from(found), row)
+            self._db.execute(
+                "INSERT OR REPLACE INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row.minute, row.present_s, row.slouched_s, row.measured_s,
+                 _num(row.head_mean_deg), _num(row.head_worst_deg), _num(row.trunk_mean_deg),
+                 _num(row.trunk_worst_deg), _num(row.shoulder_mean_deg),
+                 _num(row.shoulder_worst_deg), row.view))
+
+    def add_events(self, events: Sequence[HistoryEvent]) -> None:
+        self._begin()
+        self._db.executemany(
+            "INSERT INTO events (t_s, kind, duration_s, posture, worst_delta_deg, repeat) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.t_s, e.kind, e.duration_s, e.posture, _num(e.worst_delta_deg), e.repeat)
+             for e in events])
+
+    def heartbeat(self, span: Span, pulsetime_s: float = 0.0) -> None:
+        self._begin()
+        found = self._db.execute(
+            "SELECT id, kind, start_s, end_s, posture, worst_delta_deg FROM spans "
+            "WHERE kind = ? AND start_s <= ? ORDER BY start_s DESC, id DESC LIMIT 1",
+            (span.kind, span.start_s)).fetchone()
+        last = None if found is None else _span_from(found[1:])
+        merged = merge_heartbeat(last, span, pulsetime_s)
+        if merged is None:
+            self._db.execute(
+                "INSERT INTO spans (kind, start_s, end_s, posture, worst_delta_deg) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (span.kind, span.start_s, span.end_s, span.posture, _num(span.worst_delta_deg)))
+        else:
+            self._db.execute(
+                "UPDATE spans SET end_s = ?, posture = ?, worst_delta_deg = ? WHERE id = ?",
+                (merged.end_s, merged.posture, _num(merged.worst_delta_deg), found[0]))
+
+    def add_calibration(self, record: CalibrationRecord) -> None:
+        self._begin()
+        self._db.execute(
+            "INSERT INTO calibrations (t_s, view, n_frames, image_width, image_height, source) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (record.t_s, record.view, record.n_frames, record.image_width,
+             record.image_height, record.source))
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self._db.execute("COMMIT")
+            self._in_transaction = False
+
+    # reading
+
+    def minutes(self, start_s: float, end_s: float) -> list[MinuteSummary]:
+        first = math.ceil(start_s / SECONDS_PER_MINUTE)
+        rows = self._db.execute(
+            "SELECT * FROM minutes WHERE minute >= ? AND minute * ? < ? ORDER BY minute",
+            (first, SECONDS_PER_MINUTE, end_s))
+        return [_minute_from(r) for r in rows]
+
+    def events(self, start_s: float, end_s: float) -> list[HistoryEvent]:
+        rows = self._db.execute(
+            "SELECT t_s, kind, duration_s, posture, worst_delta_deg, repeat FROM events "
+            "WHERE t_s >= ? AND t_s < ? ORDER BY t_s, id", (start_s, end_s))
+        return [HistoryEvent(t, kind, d, posture, _flt(worst), repeat)
+                for t, kind, d, posture, worst, repeat in rows]
+
+    def spans(self, start_s: float, end_s: float, kind: str | None = None) -> list[Span]:
+        rows = self._db.execute(
+            "SELECT kind, start_s, end_s, posture, worst_delta_deg FROM spans "
+            "WHERE start_s < ? AND end_s >= ? AND (? IS NULL OR kind = ?) ORDER BY start_s, id",
+            (end_s, start_s, kind, kind))
+        return [_span_from(r) for r in rows]
+
+    def calibrations(self, start_s: float, end_s: float) -> list[CalibrationRecord]:
+        rows = self._db.execute(
+            "SELECT t_s, view, n_frames, image_width, image_height, source FROM calibrations "
+            "WHERE t_s >= ? AND t_s < ? ORDER BY t_s, id", (start_s, end_s))
+        return [CalibrationRecord(*r) for r in rows]
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+
+def _minute_from(row: Sequence) -> MinuteSummary:  # type: ignore[type-arg]
+    minute, present, slouched, measured, *angles, view = row
+    return MinuteSummary(minute, present, slouched, measured, *map(_flt, angles), view=view)
+
+
+def _span_from(row: Sequence) -> Span:  # type: ignore[type-arg]
+    kind, start, end, posture, worst = row
+    return Span(kind, start, end, posture, _flt(worst))
+
+
+def _damaged(path: Path, exc: Exception) -> UserError:
+    return UserError(f"history {path} is damaged or not a database ({exc})", hint=_MOVE_AWAY)
+
+
+def _check_header(path: Path) -> None:
+    """A file that does not start like a SQLite database is never handed to SQLite."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"cannot read history {path}: {exc.strerror}") from None
+    if head and head != SQLITE_HEADER:
+        raise UserError(f"history {path} is not a SQLite database (damaged, or another "
+                        "kind of file)", hint=_MOVE_AWAY)
+
+
+def _check_identity(db: sqlite3.Connection, path: Path) -> None:
+    """Ours (any schema up to ours), or brand new and empty; anything else is refused."""
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if app_id == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise UserError(
+                f"history {path} was written by a newer posture-cam (schema version "
+                f"{version}; this one reads up to {SCHEMA_VERSION})",
+                hint="upgrade posture-cam, or use another file with --history")
+        return
+    if app_id == 0 and version == 0 and not tables:
+        return  # a new (or empty) file
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    raise UserError(f"history {path} is a SQLite database of another program "
+                    f"(tables: {shown or 'none'})", hint=_MOVE_AWAY)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[target - 1]:
+                db.execute(statement)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {target}")
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                       (str(target),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        log.info("history schema migrated to version %d", target)
+
+
+def open_history(path: Path) -> SqliteStore:
+    return SqliteStore.open(path)
+
+
+# Backends by name; the contract tests run against every entry.
+STORES: dict[str, Callable[[Path], HistoryStore]] = {
+    "sqlite": SqliteStore.open,
+    "memory": lambda _path: MemoryStore(),
+}
+

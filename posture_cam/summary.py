@@ -1,0 +1,173 @@
+"""Statistics of the posture history, computed on read by pure functions.
+
+The store keeps facts (minutes, spans, events); every number a report shows is derived
+here from what a query returned, so a new statistic never needs a schema change.
+Days are local calendar days; the store's times are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Sequence
+
+from .events import EventKind
+from .history_store import HistoryEvent, HistoryStore, MinuteSummary, Span
+
+# An absence at least this long ends a sitting streak (the default of breaks.away_reset_s).
+BREAK_GAP_S = 120.0
+
+
+@dataclass(frozen=True)
+class Streak:
+    """A stretch of sitting without a break, in epoch seconds."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a report says about one period (a day, a week)."""
+
+    start_s: float
+    end_s: float
+    present_s: float
+    slouched_s: float
+    slouches: int
+    longest_slouch_s: float
+    alerts: int
+    break_reminders: int
+    reminders_ignored: int
+    breaks_taken: int
+    streaks: tuple[Streak, ...]
+    mean_deltas_deg: tuple[float, float, float]  # head, trunk, shoulders
+
+    @property
+    def upright_share(self) -> float:
+        """Share of the time at the desk not spent slouching; NaN with no time at the desk."""
+        return upright_share_of(self.present_s, self.slouched_s)
+
+    @property
+    def longest_streak(self) -> Streak | None:
+        return max(self.streaks, key=lambda s: s.duration_s, default=None)
+
+    @property
+    def empty(self) -> bool:
+        return self.present_s <= 0 and not self.streaks
+
+
+def upright_share_of(present_s: float, slouched_s: float) -> float:
+    return 1.0 - slouched_s / present_s if present_s > 0 else math.nan
+
+
+def present_seconds(minutes: Sequence[MinuteSummary]) -> float:
+    return sum(m.present_s for m in minutes)
+
+
+def slouched_seconds(minutes: Sequence[MinuteSummary]) -> float:
+    return sum(m.slouched_s for m in minutes)
+
+
+def clip(spans: Sequence[Span], start_s: float, end_s: float) -> list[Span]:
+    """The parts of `spans` inside [start_s, end_s) (a slouch over midnight counts twice)."""
+    out = []
+    for s in spans:
+        a, b = max(s.start_s, start_s), min(s.end_s, end_s)
+        if b > a:
+            out.append(Span(s.kind, a, b, s.posture, s.worst_delta_deg))
+    return out
+
+
+def longest_slouch_s(slouches: Sequence[Span]) -> float:
+    return max((s.duration_s for s in slouches), default=0.0)
+
+
+def count_events(events: Sequence[HistoryEvent], kind: EventKind, min_repeat: int = 0) -> int:
+    return sum(1 for e in events if e.kind == kind.value and e.repeat >= min_repeat)
+
+
+def sitting_streaks(present: Sequence[Span], break_gap_s: float = BREAK_GAP_S) -> list[Streak]:
+    """Presence spans joined across absences shorter than a break.
+
+        present  |=====|  |======|          |=====|
+        gap            <2m>       <-- >= 2 m -->
+        streaks  |===============|          |=====|
+    """
+    streaks: list[Streak] = []
+    for span in sorted(present, key=lambda s: s.start_s):
+        if streaks and span.start_s - streaks[-1].end_s < break_gap_s:
+            last = streaks[-1]
+            streaks[-1] = Streak(last.start_s, max(last.end_s, span.end_s))
+        else:
+            streaks.append(Streak(span.start_s, span.end_s))
+    return streaks
+
+
+def mean_deltas(minutes: Sequence[MinuteSummary]) -> tuple[float, float, float]:
+    """Mean head, trunk and shoulder changes from calibration, weighted by measured time."""
+    out = []
+    for name in ("head_mean_deg", "trunk_mean_deg", "shoulder_mean_deg"):
+        pairs = [(getattr(m, name), m.measured_s) for m in minutes
+                 if math.isfinite(getattr(m, name)) and m.measured_s > 0]
+        weight = sum(w for _, w in pairs)
+        out.append(sum(v * w for v, w in pairs) / weight if weight > 0 else math.nan)
+    return out[0], out[1], out[2]
+
+
+def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
+              spans: Sequence[Span], start_s: float, end_s: float,
+              break_gap_s: float = BREAK_GAP_S) -> Summary:
+    """The summary of [start_s, end_s) from what the store returned for that range."""
+    minutes = [m for m in minutes if start_s <= m.start_s < end_s]
+    events = [e for e in events if start_s <= e.t_s < end_s]
+    slouches = clip([s for s in spans if s.kind == "slouch"], start_s, end_s)
+    present = clip([s for s in spans if s.kind == "present"], start_s, end_s)
+    return Summary(
+        start_s=start_s, end_s=end_s,
+        present_s=present_seconds(minutes), slouched_s=slouched_seconds(minutes),
+        slouches=len(slouches), longest_slouch_s=longest_slouch_s(slouches),
+        alerts=count_events(events, EventKind.ALERT),
+        break_reminders=count_events(events, EventKind.BREAK_DUE),
+        reminders_ignored=count_events(events, EventKind.BREAK_DUE, min_repeat=1),
+        breaks_taken=count_events(events, EventKind.BREAK_TAKEN),
+        streaks=tuple(sitting_streaks(present, break_gap_s)),
+        mean_deltas_deg=mean_deltas(minutes),
+    )
+
+
+# --- periods (local time) ----------------------------------------------------------------
+
+def day_bounds(day: date) -> tuple[float, float]:
+    """Epoch seconds of local midnight at the start and end of `day` (DST-safe)."""
+    start = datetime.combine(day, time()).astimezone()
+    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
+    return start.timestamp(), end.timestamp()
+
+
+def week_days(last_day: date) -> list[date]:
+    """The seven days ending with `last_day`, oldest first."""
+    return [last_day - timedelta(days=i) for i in range(6, -1, -1)]
+
+
+@dataclass(frozen=True)
+class Period:
+    """What a report needs of a period: the rows and their summary."""
+
+    summary: Summary
+    minutes: tuple[MinuteSummary, ...]
+    events: tuple[HistoryEvent, ...]
+    spans: tuple[Span, ...]
+
+
+def load_period(store: HistoryStore, start_s: float, end_s: float) -> Period:
+    minutes = store.minutes(start_s, end_s)
+    events = store.events(start_s, end_s)
+    spans = store.spans(start_s, end_s)
+    return Period(summarize(minutes, events, spans, start_s, end_s),
+                  tuple(minutes), tuple(events), tuple(spans))
