@@ -154,7 +154,10 @@ def _record_calibration(paths: Paths, config, baseline) -> None:  # noqa: ANN001
         return
     from .history import record_calibration
 
-    record_calibration(_history_path(paths, config, None), baseline)
+    try:
+        record_calibration(_history_path(paths, config, None), baseline)
+    except UserError as exc:  # the calibration itself is saved; the history is a bonus
+        log.warning("calibration saved, but not noted in the history: %s", exc)
 
 
 def _history_path(paths: Paths, config, explicit: str | None) -> Path:  # noqa: ANN001
@@ -195,6 +198,10 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
     if (args.loop or args.realtime) and not args.source:
         raise UserError("--loop and --realtime need --source VIDEO")
     baseline = _load_baseline_for(args, paths)
+    if args.source:
+        from .sources import VideoFileSource
+
+        VideoFileSource(args.source).close()  # a bad file: one line, before any other output
     _log_to_file(paths.log_file)
     stop = StopFlag()
     stop.install()
