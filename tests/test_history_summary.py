@@ -1,8 +1,6 @@
 """Statistics on read: pure functions over what the store returned."""
 
 import math
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -75,20 +73,3 @@ def test_a_week_is_the_seven_days_up_to_the_given_day():
     days = week_days(date(2026, 11, 20))
     assert days[0] == date(2026, 11, 14) and days[-1] == date(2026, 11, 20)
     assert all(b - a == timedelta(days=1) for a, b in zip(days, days[1:]))
-
-
-@pytest.mark.parametrize("module", ["history_store", "summary"])
-def test_history_model_and_summaries_stay_pure(module):
-    code = (f"import sys, posture_cam.{module}; "
-            "print(','.join(m for m in ('cv2', 'mediapipe', 'plyer', 'matplotlib', 'sqlite3') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
-
-
-def test_the_recorder_needs_no_camera_model_or_plotting_library():
-    code = ("import sys, posture_cam.history; "
-            "print(','.join(m for m in ('cv2', 'mediapipe', 'plyer', 'matplotlib') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""

@@ -5,17 +5,25 @@ import sys
 
 import pytest
 
+IO_LIBRARIES = ("cv2", "mediapipe", "plyer", "matplotlib", "sqlite3")
 PURE_MODULES = ["landmarks", "geometry", "filters", "calibration", "analyzer", "decision",
-                "breaks", "events", "config", "messages"]
+                "breaks", "events", "config", "messages", "history_store", "summary"]
+
+
+def _heavy_imports_of(module: str, libraries: tuple[str, ...]) -> str:
+    code = (f"import sys, posture_cam.{module}; "
+            f"print(','.join(m for m in {libraries!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_pure_module_imports_no_io_library(module):
-    code = (f"import sys, posture_cam.{module}; "
-            "print(','.join(m for m in ('cv2', 'mediapipe', 'plyer', 'matplotlib', 'sqlite3') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _heavy_imports_of(module, IO_LIBRARIES) == ""
+
+
+def test_the_history_recorder_needs_no_camera_model_or_plotting_library():
+    assert _heavy_imports_of("history", ("cv2", "mediapipe", "plyer", "matplotlib")) == ""
 
 
 def test_cli_help_does_not_load_the_model_libraries():
