@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -47,7 +47,6 @@ class ClipScore:
     event_fn: int = 0
     alerts: int = 0
     false_alerts: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def load_truth(json_path: Path) -> dict[str, Any]:
