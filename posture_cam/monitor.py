@@ -2,9 +2,11 @@
 
     source --frames--> Pipeline.step --StepResult--> sinks (alerts, history, JSON, preview)
 
-A camera that is missing, busy or unplugged does not end the monitor: it says so once,
-retries with back-off and resumes by itself. SIGINT/SIGTERM set a stop flag that the loop
-checks at every frame and while waiting, so the camera is released within a second.
+A camera that is missing, busy, unplugged, or whose picture stays black (lens cover) or
+frozen (stuck driver) does not end the monitor: it says so once, retries with back-off
+and resumes by itself. Black frames never reach the model. SIGINT/SIGTERM set a stop
+flag that the loop checks at every frame and while waiting, so the camera is released
+within a second.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
+from .camera_health import Picture, PictureCheck
 from .pipeline import Pipeline, StepResult
 from .sources import CameraError, FrameSource
 
@@ -32,7 +35,8 @@ class Sink(Protocol):
 
 @dataclass
 class RunStats:
-    frames: int = 0
+    frames: int = 0  # analysed by the model
+    skipped_frames: int = 0  # black pictures: nothing for the model to see
     camera_faults: int = 0
     stopped_by_signal: bool = False
 
@@ -61,18 +65,49 @@ class StopFlag:
         return self.event.wait(timeout_s)
 
 
+class _Outage:
+    """Says what went wrong once per outage, backs off, and says when the camera is back."""
+
+    def __init__(self, retry_max_s: float) -> None:
+        self.retry_max_s = retry_max_s
+        self.backoff_s = 1.0
+        self.reported: str | None = None
+
+    def fault(self, message: str) -> float:
+        """Says `message` once per outage (later changes go to the log file only);
+        returns how long to wait before the next attempt."""
+        if self.reported is None:
+            log.warning("%s; retrying in the background", message)
+        elif message != self.reported:
+            log.info("%s; still retrying", message)
+        self.reported = message
+        wait_s = self.backoff_s
+        self.backoff_s = min(self.backoff_s * 2, self.retry_max_s)
+        return wait_s
+
+    def healthy(self, description: str) -> None:
+        if self.reported is not None:
+            log.warning("%s is back; monitoring again", description)
+            self.reported = None
+        self.backoff_s = 1.0
+
+
 def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Iterable[Sink],
         stop: StopFlag, *, retry_camera: bool = False, retry_max_s: float = 60.0,
-        realtime: bool = False, clock: Callable[[], float] = time.monotonic) -> RunStats:
+        realtime: bool = False, clock: Callable[[], float] = time.monotonic,
+        check_picture: bool | None = None) -> RunStats:
     """Runs until the source ends, or `stop` is set; returns what happened.
 
-    `clock` must be the clock the camera source stamps its frames with, so that a gap
-    while the camera is away lands on the same timeline.
+    With `retry_camera`, a CameraError (missing, busy, unplugged) and a picture that stays
+    black or frozen (`check_picture`, on by default with `retry_camera`) close the source
+    and open it again after 1, 2, 4 ... `retry_max_s` seconds; the time in between counts
+    as nobody in view. `clock` must be the clock the camera stamps its frames with, so
+    that a gap while the camera is away lands on the same timeline.
     """
     sinks = list(sinks)
+    check_picture = retry_camera if check_picture is None else check_picture
     stats = RunStats()
-    backoff_s = 1.0
-    fault_reported = False
+    outage = _Outage(retry_max_s)
     start = clock()
     try:
         while not stop.is_set():
@@ -81,45 +116,55 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
             except CameraError as exc:
                 if not retry_camera:
                     raise
-                stats.camera_faults += 1
-                if not fault_reported:
-                    log.warning("%s; retrying in the background", exc)
-                    fault_reported = True
-                _feed(sinks, pipeline.gap(clock()))
-                stop.wait(backoff_s)
-                backoff_s = min(backoff_s * 2, retry_max_s)
-                continue
-            try:
-                if fault_reported:
-                    log.warning("%s is back; monitoring again", source.description)
-                    fault_reported = False
-                for frame in source.frames():
-                    if stop.is_set():
-                        break
-                    if realtime:
-                        delay = start + frame.t_s - clock()
-                        if delay > 0 and stop.wait(delay):
-                            break
-                    _feed(sinks, pipeline.step(frame))
-                    stats.frames += 1
-                    backoff_s = 1.0
-                else:
+                fault = str(exc)
+            else:
+                try:
+                    fault = _play(source, pipeline, sinks, stop, stats, outage,
+                                  PictureCheck() if check_picture else None,
+                                  start if realtime else None, clock)
+                except CameraError as exc:
+                    if not retry_camera:
+                        raise
+                    fault = str(exc)
+                finally:
+                    source.close()
+                if fault is None and not stop.is_set():
                     return stats  # the source ended (end of a video file)
-            except CameraError as exc:
-                if not retry_camera:
-                    raise
-                stats.camera_faults += 1
-                log.warning("%s; retrying in the background", exc)
-                fault_reported = True
-                stop.wait(backoff_s)
-                backoff_s = min(backoff_s * 2, retry_max_s)
-            finally:
-                source.close()
+            if fault is None:
+                break
+            stats.camera_faults += 1
+            _feed(sinks, pipeline.gap(clock()))
+            stop.wait(outage.fault(fault))
         stats.stopped_by_signal = bool(stop.signal_name)
         return stats
     finally:
         for sink in sinks:
             sink.close()
+
+
+def _play(source: FrameSource, pipeline: Pipeline, sinks: list[Sink], stop: StopFlag,
+          stats: RunStats, outage: _Outage, check: PictureCheck | None,
+          realtime_start: float | None, clock: Callable[[], float]) -> str | None:
+    """Feeds the source's frames through the pipeline; returns a picture problem, if any."""
+    for frame in source.frames():
+        if stop.is_set():
+            return None
+        if realtime_start is not None:
+            delay = realtime_start + frame.t_s - clock()
+            if delay > 0 and stop.wait(delay):
+                return None
+        look = check.update(frame.image, frame.t_s) if check else Picture.LIVE
+        if look is Picture.LIVE:
+            outage.healthy(source.description)
+        elif check is not None and check.problem:
+            return f"{source.description} {check.problem}"
+        if look is Picture.BLACK:
+            _feed(sinks, pipeline.gap(frame.t_s))  # nothing to see: spare the model
+            stats.skipped_frames += 1
+        else:
+            _feed(sinks, pipeline.step(frame))
+            stats.frames += 1
+    return None
 
 
 def _feed(sinks: list[Sink], result: StepResult) -> None:

@@ -1,9 +1,11 @@
 """Where frames come from: a camera or a video file, behind one small interface.
 
 Both yield `Frame(t_s, image_bgr)` at the analysis rate, skipping the frames in between
-cheaply with `grab()` (no decoding). A file's timestamps come from its frame position,
-so a replay is deterministic however fast the machine is; a camera's come from a
-monotonic clock.
+with `grab()`: a camera's grab only takes the frame from the driver (decoding a webcam's
+MJPEG happens in `retrieve()`, for analysed frames only); a file's grab still decodes
+(the codec needs every frame) but skips the colour conversion. A file's timestamps come
+from its frame position, so a replay is deterministic however fast the machine is; a
+camera's come from a monotonic clock.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class VideoFileSource(_Closing):
         if not self._capture.isOpened():
             self._capture.release()
             raise UserError(f"{self.path} is not a video OpenCV can read",
-                            hint="use an .mp4, .avi, .mkv or .webm file")
+                            hint="is it cut short or damaged? posture-cam reads .mp4, .avi, "
+                                 ".mkv and .webm videos")
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if math.isfinite(fps) and 0.5 <= fps <= 1000 else 30.0
         self.frame_count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -124,7 +127,10 @@ class CameraSource(_Closing):
     Timestamps come from `clock` (monotonic), so a camera reopened after a fault continues
     the same timeline when the monitor passes the same clock.
     With `duty_cycle`, the camera is opened for a short burst every `burst_every_s` and
-    released in between, so a video-call app can take it; a busy camera is retried.
+    released in between, so a video-call app can take it. Faults (missing, busy, unplugged)
+    raise CameraError and leave the camera released; the monitor retries with back-off.
+    `sleep` waits between bursts; when it returns true (e.g. `StopFlag.wait`), the source
+    ends at once instead of opening the camera again.
     """
 
     WARMUP_FRAMES = 5  # auto-exposure needs a few frames after opening
@@ -133,7 +139,7 @@ class CameraSource(_Closing):
                  analysis_fps: float = 2.0, duty_cycle: bool = False,
                  burst_every_s: float = 10.0,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
+                 sleep: Callable[[float], object] = time.sleep,
                  open_capture: Callable[[int], "cv2.VideoCapture"] | None = None) -> None:
         self.index = index
         self.description = f"camera {index}"
@@ -152,58 +158,82 @@ class CameraSource(_Closing):
         if not capture.isOpened():
             capture.release()
             raise CameraError(f"camera {self.index} cannot be opened",
-                              hint="is a webcam connected, and is another app using it?")
+                              hint="is a webcam connected? `posture-cam doctor` checks it")
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         capture.set(cv2.CAP_PROP_FPS, self.fps)
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-        ok, _ = capture.read()
-        if not ok:
-            capture.release()
-            raise CameraError(f"camera {self.index} opened but gives no picture",
-                              hint="another app may be using it; close it or use --duty-cycle")
         self._capture = capture
+        if not self._grab_ok():
+            self._release()
+            raise CameraError(f"camera {self.index} is busy or gives no picture",
+                              hint="another app, e.g. a video call, may be using it; "
+                                   "--duty-cycle shares the camera")
 
     def _release(self) -> None:
         if self._capture is not None:
             self._capture.release()
             self._capture = None
 
-    def _read(self) -> np.ndarray:
-        assert self._capture is not None
-        ok, image = self._capture.read()
-        if not ok or image is None:
-            self._release()
-            raise CameraError(f"camera {self.index} stopped delivering frames",
-                              hint="was it unplugged or taken by another app?")
+    def _grab_ok(self) -> bool:
+        try:
+            return bool(self._capture.grab())  # type: ignore[union-attr]
+        except cv2.error:
+            return False
+
+    def _lost(self) -> CameraError:
+        self._release()
+        return CameraError(f"camera {self.index} stopped delivering frames",
+                           hint="was it unplugged, or taken by another app?")
+
+    def _grab(self) -> None:
+        """Takes the next frame from the driver without decoding it."""
+        if not self._grab_ok():
+            raise self._lost()
+
+    def _retrieve(self) -> np.ndarray:
+        """Decodes the frame grabbed last."""
+        try:
+            ok, image = self._capture.retrieve()  # type: ignore[union-attr]
+        except cv2.error:
+            ok, image = False, None
+        if not ok or image is None or image.size == 0:
+            raise self._lost()
         return image
 
     def frames(self) -> Iterator[Frame]:
+        if self.duty_cycle:
+            yield from self._bursts()
+            return
         step_s = 1.0 / self.analysis_fps
         next_t = self._clock()
         while True:
-            if self.duty_cycle:
-                self._open()
-                for _ in range(self.WARMUP_FRAMES):
-                    self._capture.grab()  # type: ignore[union-attr]
-                image = self._read()
-                self._release()
-                yield Frame(self._clock(), image)
-                self._sleep(max(0.0, self.burst_every_s - (self._clock() - next_t)))
-                next_t = self._clock()
-                continue
             if self._capture is None:
                 self._open()
-            # Let the driver pace us: grab (no decode) until the next analysis is due.
-            while self._clock() < next_t:
-                if not self._capture.grab():  # type: ignore[union-attr]
-                    self._release()
-                    raise CameraError(f"camera {self.index} stopped delivering frames",
-                                      hint="was it unplugged or taken by another app?")
-            image = self._read()
+            # The driver paces us: grab (no decoding) until the next analysis is due.
+            self._grab()
             now = self._clock()
+            while now < next_t:
+                self._grab()
+                now = self._clock()
+            image = self._retrieve()
             next_t = max(next_t + step_s, now)
             yield Frame(now, image)
+
+    def _bursts(self) -> Iterator[Frame]:
+        """One analysed frame per burst; the camera is released while we wait."""
+        while True:
+            started = self._clock()
+            self._open()
+            try:
+                for _ in range(self.WARMUP_FRAMES):
+                    self._grab()
+                image = self._retrieve()
+            finally:
+                self._release()
+            yield Frame(self._clock(), image)
+            if self._sleep(max(0.0, started + self.burst_every_s - self._clock())):
+                return  # asked to stop while waiting: do not open the camera again
 
     def close(self) -> None:
         self._release()
