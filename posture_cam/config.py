@@ -55,8 +55,10 @@ class SlouchConfig:
         12.0, "head/neck forward lean beyond the calibrated posture that counts as slouching", 2, 60)
     trunk_forward_deg: float = _setting(
         12.0, "trunk lean toward the screen beyond calibration that counts as slouching", 2, 60)
+    # Higher than the others: the shoulder reading comes from MediaPipe's 3D shoulder
+    # width, which wanders by up to ~10 degrees with a still, upright user (README, Accuracy).
     shoulder_rounding_deg: float = _setting(
-        10.0, "shoulder rounding beyond calibration that counts as slouching", 2, 60)
+        15.0, "shoulder rounding beyond calibration that counts as slouching", 2, 60)
     hysteresis_deg: float = _setting(
         4.0, "a slouch ends only when every angle is this far back under its threshold", 0, 30)
     onset_s: float = _setting(3.0, "angles must stay over a threshold this long to count", 0, 600)

@@ -193,10 +193,9 @@ def test_a_passer_by_does_not_take_over_the_analysis(passer_by_timeline):
     assert not [r for r in passer_by_timeline if r.get("event") == EventKind.ALERT.value]
 
 
-@pytest.mark.xfail(strict=True, reason="analyzer: while MediaPipe tracks two people, the "
-                   "user's shoulder-rounding reading rises by ~9 deg (a 13-s false slouch, "
-                   "no alert); head and trunk stay put")
 def test_a_passer_by_does_not_change_the_users_posture(passer_by_timeline):
+    """While MediaPipe tracks two people the user's 3D shoulder width drifts (the shoulder
+    reading rises by ~10 deg); the shoulder threshold sits above that drift."""
     assert {r["state"] for r in passer_by_timeline if r["type"] == "frame"} == {"upright"}
 
 
