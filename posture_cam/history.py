@@ -249,3 +249,11 @@ def record_calibration(path: Path, baseline: Baseline) -> None:
         store.commit()
     finally:
         store.close()
+
+
+def check_history(path: Path) -> str:
+    """For `doctor`: opens an existing history (validating it) without creating one."""
+    if not Path(path).exists():
+        return f"{path} (not created yet: the monitor starts it)"
+    open_history(Path(path)).close()
+    return f"{path} opens"
