@@ -211,7 +211,7 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
     if config.history.enabled and not args.no_history:
         from .history import HistoryRecorder
 
-        sinks.append(HistoryRecorder(_history_path(paths, config, args.history), time.time()))
+        sinks.append(HistoryRecorder(_history_path(paths, config, args.history), None))
     if args.preview:
         from .preview import PreviewWindow, display_available
 

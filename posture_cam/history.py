@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import statistics
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -96,8 +97,10 @@ class _Frame:
 class HistoryRecorder:
     """A monitor sink (`handle(result)`, `close()`) that records into a HistoryStore."""
 
-    def __init__(self, path: Path | None, origin_epoch_s: float, *,
+    def __init__(self, path: Path | None, origin_epoch_s: float | None, *,
                  store: HistoryStore | None = None) -> None:
+        """`origin_epoch_s` is the wall-clock time of the first result; None = the moment
+        it arrives (a live camera, whose first frame comes after the model has loaded)."""
         if store is None:
             if path is None:
                 raise ValueError("HistoryRecorder needs a path or a store")
@@ -115,13 +118,15 @@ class HistoryRecorder:
         self._closed = False
 
     def wall(self, t_s: float) -> float:
-        assert self._t0 is not None
+        assert self._t0 is not None and self.origin_epoch_s is not None
         return self.origin_epoch_s + (t_s - self._t0)
 
     def handle(self, result: StepResult) -> None:
         s = result.sample
         if self._t0 is None:
             self._t0 = s.t_s
+            if self.origin_epoch_s is None:
+                self.origin_epoch_s = time.time()
         frame = _Frame(self.wall(s.t_s), result.state is not State.AWAY,
                        result.state in _SLOUCHED, s.person_seen,
                        (s.head_delta_deg, s.trunk_delta_deg, s.shoulder_delta_deg), s.view.value)

@@ -55,6 +55,16 @@ def test_wall_time_starts_at_the_origin_whatever_the_frame_clock(steps):
     assert present.start_s == ORIGIN + 30 and present.end_s == pytest.approx(ORIGIN + 120)
 
 
+def test_without_an_origin_the_first_frame_is_now(steps):
+    """A live camera: wall time starts when the first frame arrives, not at start-up."""
+    import time
+
+    before = time.time()
+    store = record(steps([(30, "upright")], t0_s=777.0), origin=None)
+    [present] = store.spans(0, 2e9, "present")
+    assert before <= present.start_s <= time.time()
+
+
 def test_away_time_is_not_presence_from_the_last_sighting_on(steps):
     # the detector declares "away" only 3 s (away_after_s) later, dated back to then
     store = record(steps([(40, "upright"), (60, "away"), (20, "upright")]))
