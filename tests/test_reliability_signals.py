@@ -30,6 +30,20 @@ def calibration(tmp_path_factory):
     return path
 
 
+def _stop(proc: subprocess.Popen, sig: signal.Signals) -> tuple[str, float]:
+    """Sends `sig`; returns the process's stderr and how long it took to exit."""
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=10)
+    return stderr, time.monotonic() - sent
+
+
+def _kill_if_running(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def _wait_for(predicate, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -55,14 +69,9 @@ def test_a_signal_stops_the_monitor_cleanly_within_two_seconds(user_dirs, calibr
         assert running, "the monitor did not start"
         time.sleep(2.0)  # a few analysed frames
         assert proc.poll() is None, proc.communicate()
-        sent = time.monotonic()
-        proc.send_signal(sig)
-        _, stderr = proc.communicate(timeout=10)
-        took_s = time.monotonic() - sent
+        stderr, took_s = _stop(proc, sig)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _kill_if_running(proc)
     assert proc.returncode == 0, stderr
     assert took_s < 2.0
     assert "Traceback" not in stderr
@@ -114,14 +123,9 @@ def test_monitor_without_a_camera_says_so_once_keeps_trying_and_stops_on_sigterm
     try:
         time.sleep(12)  # attempts at 0, 1, 3 and 7 s
         assert proc.poll() is None, "the monitor keeps running without a camera"
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=10)
-        took_s = time.monotonic() - sent
+        stderr, took_s = _stop(proc, signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _kill_if_running(proc)
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines == ["posture-cam: camera 63 cannot be opened (is a webcam connected? "
                      "`posture-cam doctor` checks it); retrying in the background"], stderr
