@@ -133,20 +133,13 @@ def cmd_calibrate(args: argparse.Namespace, paths: Paths) -> int:
                 print(f"  {max(0, args.seconds - elapsed_s):4.0f} s", file=sys.stderr, flush=True)
 
         tracker = UserTracker(config.analysis.min_visibility)
-        features = collect_features(source.frames(), estimator, tracker, args.seconds, progress)
-        width, height = _analysed_size(estimator, source)
+        features, (width, height) = collect_features(source.frames(), estimator, tracker,
+                                                     args.seconds, progress)
     baseline = build_baseline(features, width, height, source=source.description)
     save_baseline(baseline, output)
     _record_calibration(paths, config, baseline)
     print(f"Calibrated ({baseline.view.value} view, {baseline.n_frames} frames); saved to {output}")
     return 0
-
-
-def _analysed_size(estimator, source) -> tuple[int, int]:  # noqa: ANN001
-    rgb = getattr(estimator, "_rgb", None)
-    if rgb is not None:
-        return int(rgb.shape[1]), int(rgb.shape[0])
-    return int(getattr(source, "width", 0) or 0), int(getattr(source, "height", 0) or 0)
 
 
 def _record_calibration(paths: Paths, config, baseline) -> None:  # noqa: ANN001
@@ -164,6 +157,16 @@ def _history_path(paths: Paths, config, explicit: str | None) -> Path:  # noqa: 
     if explicit:
         return Path(explicit)
     return Path(config.history.path).expanduser() if config.history.path else paths.history_file
+
+
+def make_alerter(config, paths: Paths):  # noqa: ANN001
+    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable."""
+    from .alerts import Alerter
+    from .control import SnoozeWatch
+    from .notify import make_notifier
+
+    return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
+                   SnoozeWatch(paths.snooze_file))
 
 
 # --- monitor -----------------------------------------------------------------------------
@@ -189,10 +192,7 @@ def _load_baseline_for(args: argparse.Namespace, paths: Paths):  # noqa: ANN001
 
 
 def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
-    from .alerts import Alerter
-    from .control import SnoozeWatch
     from .monitor import StopFlag, run as run_loop
-    from .notify import make_notifier
 
     config = load_settings(args, paths)
     if (args.loop or args.realtime) and not args.source:
@@ -205,9 +205,7 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
     _log_to_file(paths.log_file)
     stop = StopFlag()
     stop.install()
-    notifier = make_notifier(config.notify.backend)
-    sinks: list[Any] = [Alerter(notifier, config.notify.min_interval_s,
-                                SnoozeWatch(paths.snooze_file))]
+    sinks: list[Any] = [make_alerter(config, paths)]
     if config.history.enabled and not args.no_history:
         from .history import HistoryRecorder
 
@@ -244,7 +242,8 @@ def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
 
     config = load_settings(args, paths)
     fps = config.analysis.fps
-    VideoFileSource(args.video, fps).close()  # clear errors before loading the model
+    with VideoFileSource(args.video, fps) as probe:  # clear errors before loading the model
+        duration_s = probe.duration_s
     with open_estimator(args, config) as estimator:
         if args.calibration:
             baseline = load_baseline(Path(args.calibration))
@@ -253,18 +252,11 @@ def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
                                            args.calibrate_seconds, max(fps, 5.0))
         sinks: list[Any] = [JsonLinesSink(sys.stdout) if args.json else TimelineSink(sys.stdout)]
         if args.notify:
-            from .alerts import Alerter
-            from .control import SnoozeWatch
-            from .notify import make_notifier
-
-            sinks.append(Alerter(make_notifier(config.notify.backend),
-                                 config.notify.min_interval_s, SnoozeWatch(paths.snooze_file)))
+            sinks.append(make_alerter(config, paths))
         if args.history:
             from .history import HistoryRecorder
 
-            with VideoFileSource(args.video, fps) as probe:
-                duration = probe.duration_s
-            start = _parse_start(args.start) if args.start else time.time() - duration
+            start = _parse_start(args.start) if args.start else time.time() - duration_s
             sinks.append(HistoryRecorder(Path(args.history), start))
         pipeline = build_pipeline(estimator, baseline, config)
         stop = StopFlag()

@@ -28,6 +28,8 @@ from .errors import UserError
 ANGLES = (("head", "head_forward_deg", "head_delta_deg", "head_forward_deg"),
           ("trunk", "trunk_forward_deg", "trunk_delta_deg", "trunk_forward_deg"),
           ("shoulder", "shoulder_protraction_deg", "shoulder_delta_deg", "shoulder_rounding_deg"))
+# Clips whose JSON does not say otherwise sit upright for their first 8 s.
+DEFAULT_CALIBRATION_S = (0.0, 8.0)
 # Slouches shorter than this are not events a user could be alerted about.
 MIN_EVENT_S = 5.0
 
@@ -85,7 +87,7 @@ def score_clip(name: str, truth: dict[str, Any], records: list[dict[str, Any]],
     events = [r for r in records if r["type"] == "event"]
     times = np.array([f["t_s"] for f in frames])
     matched = truth_at(truth["frames"], times, float(truth["fps"]))
-    cal_from, cal_to = truth.get("calibration_s", [0.0, 8.0])
+    cal_from, cal_to = truth.get("calibration_s", DEFAULT_CALIBRATION_S)
     cal_frames = [f for f in truth["frames"] if cal_from <= f["t_s"] < cal_to
                   and f["label"] != "away"]
     reference = {key: float(np.median([f[key] for f in cal_frames])) if cal_frames else 0.0
@@ -212,26 +214,20 @@ def table(scores: Sequence[ClipScore], summaries: dict[str, dict[str, Any]]) -> 
     return "\n".join(lines)
 
 
-def replay_records(video: Path, config, estimator) -> list[dict[str, Any]]:  # noqa: ANN001
-    """The `replay --json` records of one clip, in memory."""
-    from .analyzer import Analyzer
-    from .breaks import SittingTimer
-    from .decision import SlouchDetector
-    from .pipeline import Pipeline, baseline_from_video
+def replay_records(video: Path, config, estimator,  # noqa: ANN001
+                   calibration_s: Sequence[float]) -> list[dict[str, Any]]:
+    """The `replay --json` records of one clip, in memory, calibrated on its upright start."""
+    from .commands import build_pipeline
+    from .pipeline import baseline_from_video
     from .sources import VideoFileSource
 
-    truth = load_truth(video.with_suffix(".json"))
-    cal_from, cal_to = truth.get("calibration_s", [0.0, 8.0])
     baseline = baseline_from_video(video, estimator, config.analysis.min_visibility,
-                                   cal_to, max(config.analysis.fps, 5.0))
-    pipeline = Pipeline(estimator, Analyzer(baseline, config.analysis),
-                        SlouchDetector(config.slouch), SittingTimer(config.breaks))
+                                   calibration_s[1], max(config.analysis.fps, 5.0))
+    pipeline = build_pipeline(estimator, baseline, config)
     records: list[dict[str, Any]] = []
     with VideoFileSource(video, config.analysis.fps) as source:
         for frame in source.frames():
-            result = pipeline.step(frame)
-            records.append(result.to_dict())
-            records += [{"type": "event", **e.to_dict()} for e in result.events]
+            records += pipeline.step(frame).records()
     return records
 
 
@@ -258,10 +254,11 @@ def run_evaluation(args: argparse.Namespace, config) -> int:  # noqa: ANN001
         raise UserError(f"no clips with ground truth (NAME.mp4 + NAME.json) in {folder}")
     scores = []
     for clip in clips:
+        truth = load_truth(clip.with_suffix(".json"))
         with open_estimator(args, config) as estimator:  # fresh tracker state per clip
-            records = replay_records(clip, config, estimator)
-        scores.append(score_clip(clip.stem, load_truth(clip.with_suffix(".json")), records,
-                                 config.slouch.min_confidence))
+            records = replay_records(clip, config, estimator,
+                                     truth.get("calibration_s", DEFAULT_CALIBRATION_S))
+        scores.append(score_clip(clip.stem, truth, records, config.slouch.min_confidence))
     summaries = {view: aggregate([s for s in scores if s.view == view]) for view in ("front", "side")}
     summaries["all"] = aggregate(scores)
     print(table(scores, summaries))

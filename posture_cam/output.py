@@ -47,9 +47,8 @@ class JsonLinesSink:
         self.out = out
 
     def handle(self, result: StepResult) -> None:
-        self.out.write(json.dumps(result.to_dict()) + "\n")
-        for event in result.events:
-            self.out.write(json.dumps({"type": "event", **event.to_dict()}) + "\n")
+        for record in result.records():
+            self.out.write(json.dumps(record) + "\n")
 
     def close(self) -> None:
         self.out.flush()

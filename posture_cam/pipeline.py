@@ -58,6 +58,11 @@ class StepResult:
         }
 
 
+    def records(self) -> list[dict[str, object]]:
+        """This frame's `replay --json` records: the frame, then its events."""
+        return [self.to_dict()] + [{"type": "event", **e.to_dict()} for e in self.events]
+
+
 class Pipeline:
     def __init__(self, detector: PoseDetector, analyzer: Analyzer,
                  slouch: SlouchDetector, sitting: SittingTimer) -> None:
@@ -84,19 +89,23 @@ class Pipeline:
 
 
 def collect_features(frames: Iterable[Frame], detector: PoseDetector, tracker: UserTracker,
-                     seconds: float,
-                     progress: Callable[[float], None] | None = None) -> list[Features | None]:
-    """Features of the followed person over the first `seconds` of `frames` (calibration)."""
+                     seconds: float, progress: Callable[[float], None] | None = None
+                     ) -> tuple[list[Features | None], tuple[int, int]]:
+    """Features of the followed person over the first `seconds` of `frames` (calibration),
+    and the size of the analysed images (after any downscaling), (0, 0) if there were none."""
     collected: list[Features | None] = []
+    size = (0, 0)
     t_first: float | None = None
     for frame in frames:
         t_first = frame.t_s if t_first is None else t_first
         if frame.t_s - t_first >= seconds:
             break
-        collected.append(tracker.features(detector.detect(frame.image, frame.t_s)))
+        pose_frame = detector.detect(frame.image, frame.t_s)
+        size = (pose_frame.image_width, pose_frame.image_height)
+        collected.append(tracker.features(pose_frame))
         if progress is not None:
             progress(frame.t_s - t_first)
-    return collected
+    return collected, size
 
 
 def baseline_from_video(path, detector: PoseDetector, min_visibility: float,  # noqa: ANN001
@@ -112,12 +121,8 @@ def baseline_from_video(path, detector: PoseDetector, min_visibility: float,  # 
     if seconds <= 0:
         raise UserError("the calibration time must be more than 0 s")
     with VideoFileSource(path, analysis_fps) as source:
-        features = collect_features(source.frames(), detector, UserTracker(min_visibility),
-                                    seconds)
-        size = (source.width, source.height)
-    rgb = getattr(detector, "_rgb", None)
-    if rgb is not None:
-        size = (int(rgb.shape[1]), int(rgb.shape[0]))
+        features, size = collect_features(source.frames(), detector,
+                                          UserTracker(min_visibility), seconds)
     try:
         return build_baseline(features, size[0], size[1], source=f"first {seconds:g} s of {path}")
     except UserError as exc:
