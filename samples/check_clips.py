@@ -12,7 +12,9 @@ it does not need torch/anny.  Usage::
 Per clip it prints: frames/fps/size checks, the detection rate on frames whose
 ground-truth label is not `away` and on `away` frames, the mean visibility of
 nose/ears/shoulders on detected frames, and the median pixel distance between
-MediaPipe's landmarks and the projected ground-truth keypoints.
+MediaPipe's landmarks and the projected ground-truth keypoints.  In clips
+with scripted distractors (a `distractor` field per frame) it also prints the
+detection rate and the landmark features per distractor kind.
 """
 from __future__ import annotations
 
@@ -135,7 +137,10 @@ def check_clip(mp4, landmarker_factory=None):
             f = frames[i]
             if f["label"] == "away":
                 continue
-            g = "head_turned" if abs(f["head_yaw_deg"]) > 20 else f["label"]
+            if f.get("distractor"):  # clips with scripted distractors (looking down, drinking, ...)
+                g = "distractor:" + f["distractor"]
+            else:
+                g = "head_turned" if abs(f["head_yaw_deg"]) > 20 else f["label"]
             groups.setdefault(g, []).append((nr, sa, f["head_forward_deg"]))
         rep["landmark_features"] = {
             g: {"n": len(v), "neck_ratio": round(float(np.median([x[0] for x in v])), 3),
@@ -145,6 +150,12 @@ def check_clip(mp4, landmarker_factory=None):
         turn = [i for i, f in enumerate(frames[:len(det)]) if abs(f["head_yaw_deg"]) > 20 and f["label"] != "away"]
         if turn:
             rep["det_rate_head_turned"] = round(float(np.mean([det[i] > 0 for i in turn])), 4)
+        dk = sorted(set(f.get("distractor") for f in frames[:len(det)] if f.get("distractor")))
+        if dk:
+            rep["det_rate_distractor"] = {
+                k: round(float(np.mean([det[i] > 0 for i, f in enumerate(frames[:len(det)])
+                                        if f.get("distractor") == k and f["label"] != "away"])), 4)
+                for k in dk}
     return rep
 
 

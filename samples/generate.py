@@ -133,14 +133,23 @@ SKIN_TONES = {  # sRGB albedo
 #   arms_desk   1 hands on the keyboard .. 0 arms hanging
 #   root_dx     sideways translation of the whole body (m, + = subject's left)
 #   root_yaw    rotation of the whole body about the vertical (deg)
+# Distractor parameters (all 0 by default; a clip that never sets them is
+# posed exactly as before they existed):
+#   shrug       shoulder-girdle elevation (clavicles), + up
+#   eyes_pitch  eyeball rotation, + looking down (lids and face do not follow)
+#   arms_up     0 .. 1 both arms raised overhead (stretch)
+#   phone       0 .. 1 right hand holds a phone in front of the chest
+#   drink       0 .. 1 right hand holds a cup at the mouth
 # --------------------------------------------------------------------------
 PARAMS = ["hip_flex", "lumbar_flex", "thor_flex", "neck_flex", "gaze_pitch",
           "protraction", "lat_lean", "twist", "head_yaw", "head_roll",
-          "stand", "arms_desk", "root_dx", "root_yaw"]
+          "stand", "arms_desk", "root_dx", "root_yaw",
+          "shrug", "eyes_pitch", "arms_up", "phone", "drink"]
 DEFAULT = dict(hip_flex=0.0, lumbar_flex=0.0, thor_flex=0.0, neck_flex=0.0,
                gaze_pitch=6.0, protraction=0.0, lat_lean=0.0, twist=0.0,
                head_yaw=0.0, head_roll=0.0, stand=0.0, arms_desk=1.0,
-               root_dx=0.0, root_yaw=0.0)
+               root_dx=0.0, root_yaw=0.0,
+               shrug=0.0, eyes_pitch=0.0, arms_up=0.0, phone=0.0, drink=0.0)
 POSTURES = {
     "upright": {},
     "shift": dict(lat_lean=6.0, twist=5.0, hip_flex=3.0, head_roll=-3.0),
@@ -159,8 +168,38 @@ POSTURES = {
     "walk_in": dict(stand=1.0, arms_desk=0.0),
     "turn_to_desk": dict(stand=1.0, arms_desk=0.0),
     "sit_down": dict(hip_flex=10.0),
+    # distractors: everyday desk movements that are NOT slouches
+    "look_down_keyboard": dict(neck_flex=14.0, thor_flex=2.0, gaze_pitch=30.0, eyes_pitch=15.0),
+    "look_down_phone": dict(phone=1.0, neck_flex=20.0, thor_flex=3.0, gaze_pitch=36.0, eyes_pitch=12.0),
+    "drink": dict(drink=1.0, neck_flex=-4.0, gaze_pitch=-16.0, eyes_pitch=-4.0),
+    "tilt_left": dict(head_roll=15.0),
+    "tilt_right": dict(head_roll=-15.0),
+    "turn_to_screen": dict(head_yaw=45.0, twist=15.0, gaze_pitch=2.0),
+    "stretch": dict(arms_up=1.0, shrug=10.0, hip_flex=-7.0, lumbar_flex=-4.0, thor_flex=-8.0,
+                    neck_flex=-6.0, gaze_pitch=-24.0),
 }
 SLOUCH_KINDS = {"forward_head", "rounded_shoulders", "trunk_lean", "slumped"}
+# Gestures: short oscillations added on top of the timeline (clip key
+# "gestures": [(t0, dur, kind, scale), ...]); each param gets
+# scale * amp * wave(2 pi (t - t0) / period), "bump" = (1 - cos) / 2 (0..1..0),
+# "sin" = sine, with a 0.3-s fade in and out.
+GESTURES = {
+    "nod": dict(period=0.8, waves={"gaze_pitch": (9.0, "bump"), "neck_flex": (3.0, "bump")}),
+    "shoulder_roll": dict(period=3.0, waves={"shrug": (30.0, "bump"), "protraction": (-12.0, "sin")}),
+}
+# Scripted postures / gestures that are never labelled `slouched` (distractors:
+# the skeleton may exceed the thresholds, e.g. looking down, but the person is
+# not slouching).  Their spans are listed in the clip JSON under "distractors".
+DISTRACTOR_KINDS = {"look_down_keyboard", "look_down_phone", "drink", "nod", "tilt_left", "tilt_right",
+                    "turn_to_screen", "stretch", "shoulder_roll"}
+
+
+def glance_entries(glances, kind="look_down_keyboard", t_in=0.5, t_out=0.6):
+    """Timeline entries for brief looks: [(t0, hold_s), ...] -> look (t_in) .. back (t_out)."""
+    out = []
+    for t0, hold in glances:
+        out += [(t0, kind, t_in, {}), (t0 + t_in + hold, "upright", t_out, {})]
+    return out
 
 
 def away_entries(t0, t_back, side=1.0, dist=1.9):
@@ -287,6 +326,67 @@ CLIPS = {
         camera=dict(view="side", dist=1.4, height=-0.3, hfov=65.0, yaw=100.0),
         scene=dict(wall=(185, 190, 200), features=["window", "door"], light=(0.6, -0.6, 0.6), key=0.85, amb=0.36),
         timeline=_tl((0, "upright", 0), (10.0, "slumped", 2.0), (36.0, "upright", 2.0)),
+    ),
+    # ---- distractors: desk movements that are not slouches (never `slouched`;
+    # their spans are listed under "distractors" in the JSON)
+    "front_glance_keyboard_a": dict(
+        subject="a", seed=14, duration=62.0,
+        desc="upright; six brief glances down at the keyboard (2-4 s) and one ~8-s look down; never slouched",
+        camera=dict(view="front", dist=0.70, height=0.05, hfov=65.0, yaw=-3.0),
+        scene=dict(wall=(195, 200, 190), features=["door", "shelf"], light=(0.5, -0.6, 0.7), key=0.85, amb=0.35),
+        timeline=_tl((0, "upright", 0),
+                     glance_entries([(11.5, 1.6), (17.0, 2.4), (23.0, 1.0), (28.0, 2.0)]),
+                     (34.0, "look_down_keyboard", 0.8), (41.5, "upright", 0.8),
+                     glance_entries([(46.0, 1.4), (51.5, 2.6)])),
+    ),
+    "front_phone_b": dict(
+        subject="b", seed=15, duration=50.0,
+        desc="upright; picks up a phone and looks down at it ~6 s (twice), drinks from a cup once; never slouched",
+        camera=dict(view="front", dist=0.68, height=0.04, hfov=64.0, yaw=4.0),
+        scene=dict(wall=(200, 195, 205), features=["window", "poster"], light=(-0.5, -0.6, 0.7), key=0.85, amb=0.35),
+        timeline=_tl((0, "upright", 0), (12.0, "look_down_phone", 1.2), (19.2, "upright", 1.2),
+                     (25.0, "drink", 1.4), (28.6, "upright", 1.4),
+                     (34.0, "look_down_phone", 1.2), (41.2, "upright", 1.2)),
+    ),
+    "front_talk_turn_c": dict(
+        subject="c", seed=16, duration=60.0,
+        desc="upright; talking with nods, 15-deg head tilts left and right (2 s), turns head and upper body to a "
+             "second screen on the left ~10 s; never slouched",
+        camera=dict(view="front", dist=0.75, height=0.05, hfov=66.0, yaw=2.0, aim_down=-0.04),
+        scene=dict(wall=(185, 195, 205), features=["shelf", "window"], light=(0.6, -0.6, 0.6), key=0.85, amb=0.36),
+        timeline=_tl((0, "upright", 0), (17.5, "tilt_left", 0.6), (20.1, "upright", 0.6),
+                     (31.0, "turn_to_screen", 1.2), (42.2, "upright", 1.2),
+                     (48.0, "tilt_right", 0.6), (50.6, "upright", 0.6)),
+        gestures=[(12.0, 4.0, "nod", 1.0), (23.0, 5.0, "nod", 0.8), (53.0, 3.0, "nod", 1.2)],
+    ),
+    "front_stretch_d": dict(
+        subject="d", seed=17, duration=48.0,
+        desc="upright; stretches (arms overhead, leaning back, head back) ~5 s twice, one double shoulder roll; "
+             "never slouched",
+        camera=dict(view="front", dist=0.66, height=0.07, hfov=70.0, yaw=-3.0, aim_down=-0.07),
+        scene=dict(wall=(205, 200, 185), features=["door", "window"], light=(-0.4, -0.7, 0.7), key=0.85, amb=0.36),
+        timeline=_tl((0, "upright", 0), (12.0, "stretch", 1.6), (18.6, "upright", 1.6),
+                     (32.0, "stretch", 1.6), (38.6, "upright", 1.6)),
+        gestures=[(24.0, 6.0, "shoulder_roll", 1.0)],
+    ),
+    "front_glance_low_f": dict(
+        subject="f", seed=18, duration=56.0,
+        desc="laptop camera 22 cm below eye level; upright; six brief keyboard glances and one ~8-s look down; "
+             "never slouched",
+        camera=dict(view="front", dist=0.55, height=-0.22, hfov=68.0, yaw=-2.0, aim_down=0.06),
+        scene=dict(wall=(190, 185, 170), features=["shelf", "poster"], light=(0.5, -0.5, 0.6), key=0.8, amb=0.34),
+        timeline=_tl((0, "upright", 0),
+                     glance_entries([(11.5, 1.8), (17.0, 1.2), (22.0, 2.6), (28.0, 1.5)]),
+                     (33.0, "look_down_keyboard", 0.8), (40.6, "upright", 0.8),
+                     glance_entries([(45.0, 2.0), (50.0, 1.4)])),
+    ),
+    # ---- close framing (laptop webcam near the face); a normal slouch clip
+    "front_closeup_forward_head_e": dict(
+        subject="e", seed=19, duration=48.0,
+        desc="laptop webcam ~0.42 m from the face, shoulders at the bottom edge; upright, ~25 s forward head, upright",
+        camera=dict(view="front", dist=0.42, height=-0.03, hfov=56.0, yaw=2.0, aim_down=0.15),
+        scene=dict(wall=(200, 190, 180), features=["poster", "door"], light=(0.4, -0.7, 0.6), key=0.85, amb=0.35),
+        timeline=_tl((0, "upright", 0), (10.0, "forward_head", 2.0), (36.0, "upright", 2.0)),
     ),
 }
 CALIBRATION_S = (0.0, 8.0)
@@ -416,6 +516,78 @@ def get_model():
 
 
 HANG_POLE = np.array([0.35, 0.25, -1.0])
+CURL_SIGN = 1.0
+CUP_R = 0.04  # cup radius (m)
+
+
+def cup_axis(w):
+    """Cup axis (body frame): upright on the desk, tilted 35 deg toward the face at the mouth."""
+    a = math.radians(35.0 * w)
+    return np.array([0.0, math.sin(a), math.cos(a)])
+
+
+def _outward(V, F):
+    """Orient triangles of a convex prop so their normals point away from its centre."""
+    c = V.mean(0)
+    F = F.copy()
+    for i, (a, b, d) in enumerate(F):
+        nrm = np.cross(V[b] - V[a], V[d] - V[a])
+        if nrm @ (V[[a, b, d]].mean(0) - c) < 0:
+            F[i] = (a, d, b)
+    return F
+
+
+def prop_box(c, ex, ey, ez, size, col, face_cols=None, seg=(1, 1, 1)):
+    """Box centred at c with axes ex, ey, ez and size (sx, sy, sz), each face split
+    into a grid (seg per axis; small triangles keep the painter's sort right);
+    face_cols maps a face (0..2 = +x,+y,+z; 3..5 = -x,-y,-z) to a colour."""
+    ax = [np.asarray(ex, float), np.asarray(ey, float), np.asarray(ez, float)]
+    V, F, cols = [], [], []
+    for k in range(6):
+        a = k % 3
+        sgn = 1.0 if k < 3 else -1.0
+        b, d = (a + 1) % 3, (a + 2) % 3
+        cc = (face_cols or {}).get(k, col)
+        nb, nd = seg[b], seg[d]
+        base = len(V)
+        for ib in range(nb + 1):
+            for jd in range(nd + 1):
+                u, v = ib / nb - 0.5, jd / nd - 0.5
+                V.append(c + sgn * size[a] / 2 * ax[a] + u * size[b] * ax[b] + v * size[d] * ax[d])
+        for ib in range(nb):
+            for jd in range(nd):
+                q0 = base + ib * (nd + 1) + jd
+                q1, q2, q3 = q0 + nd + 1, q0 + nd + 2, q0 + 1
+                F += [(q0, q1, q2), (q0, q2, q3)]
+                cols += [cc, cc]
+    V = np.array(V)
+    F = np.array(F)
+    # orient each triangle outward (away from the box centre)
+    Fo = F.copy()
+    cen = np.asarray(c, float)
+    for i, (p0, p1, p2) in enumerate(F):
+        nrm = np.cross(V[p1] - V[p0], V[p2] - V[p0])
+        if nrm @ (V[[p0, p1, p2]].mean(0) - cen) < 0:
+            Fo[i] = (p0, p2, p1)
+    return V, Fo, np.array(cols, float)
+
+
+def prop_cylinder(c, up, r, h, nseg, col, top_col):
+    """Closed cylinder (cup) centred at c, axis up; the top cap has top_col."""
+    up = up / np.linalg.norm(up)
+    e1 = np.cross(up, [1.0, 0, 0] if abs(up[0]) < 0.9 else [0, 1.0, 0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(up, e1)
+    ang = 2 * np.pi * np.arange(nseg) / nseg
+    ring = np.cos(ang)[:, None] * e1 + np.sin(ang)[:, None] * e2
+    V = np.concatenate([c - h / 2 * up + r * ring, c + h / 2 * up + r * ring,
+                        [c - h / 2 * up, c + h / 2 * up]])
+    F, cols = [], []
+    for i in range(nseg):
+        j = (i + 1) % nseg
+        F += [(i, j, nseg + j), (i, nseg + j, nseg + i), (2 * nseg, j, i), (2 * nseg + 1, nseg + i, nseg + j)]
+        cols += [col, col, col, top_col]
+    return V, _outward(V, np.array(F)), np.array(cols, float)
 
 
 class Body:
@@ -477,6 +649,18 @@ class Body:
         for k, v in spec.get("base", {}).items():
             self.base[k] = self.base[k] + v
         self.desk_targets = None  # set by the scene (body frame)
+        self.hand_len = {s: np.linalg.norm((J[self.idx[f"finger2-1.{s}"]] + J[self.idx[f"finger5-1.{s}"]]) / 2
+                                           - J[self.idx[f"wrist.{s}"]]) for s in "LR"}
+        # finger-curl axes (rest frame): knuckle line for the fingers, the
+        # index direction for the thumb; signs chosen so + curls toward the palm
+        self.curl_axis = {}
+        for s, sg in (("L", 1.0), ("R", -1.0)):
+            w = J[self.idx[f"wrist.{s}"]]
+            i2, i5 = J[self.idx[f"finger2-1.{s}"]], J[self.idx[f"finger5-1.{s}"]]
+            k = (i5 - i2) / np.linalg.norm(i5 - i2)
+            hd = (i2 + i5) / 2 - w
+            hd = hd / np.linalg.norm(hd)
+            self.curl_axis[s] = (sg * k * CURL_SIGN, sg * hd * CURL_SIGN)
 
     # ---------------- materials
     def _build_materials(self):
@@ -608,7 +792,37 @@ class Body:
             D[f"upperleg01.{s}"] = rz(sg * 6.0 * (1 - st)) @ rx(hip)
             D[f"lowerleg01.{s}"] = rx(knee)
             D[f"foot.{s}"] = rx(2.0 * (1 - st))
+        # distractor parameters: only touch the rig when they are in use, so
+        # clips that never set them are posed exactly as before
+        el = p.get("shrug", 0.0) + 20.0 * p.get("arms_up", 0.0)
+        if el:
+            D["clavicle.L"] = ry(-el * 0.8) @ D["clavicle.L"]
+            D["clavicle.R"] = ry(el * 0.8) @ D["clavicle.R"]
+            D["shoulder01.L"] = ry(-el * 0.2) @ D["shoulder01.L"]
+            D["shoulder01.R"] = ry(el * 0.2) @ D["shoulder01.R"]
+        ep = p.get("eyes_pitch", 0.0)
+        if ep:
+            D["eye.L"] = rx(ep)
+            D["eye.R"] = rx(ep)
+        grip = max(35.0 * p.get("phone", 0.0), 75.0 * p.get("drink", 0.0))
+        if grip > 0:
+            D.update(self.finger_curl("R", grip))
         return D
+
+    def finger_curl(self, s, deg):
+        """Local rotations curling the fingers of hand s by deg per joint (thumb less)."""
+        J = self.rest_W[:, :3, 3]
+        out = {}
+        for f in range(1, 6):
+            for j in range(1, 4):
+                bone = f"finger{f}-{j}.{s}"
+                if bone not in self.idx:
+                    continue
+                if f == 1:
+                    out[bone] = axis_angle(self.curl_axis[s][1], math.radians(0.35 * deg))
+                else:
+                    out[bone] = axis_angle(self.curl_axis[s][0], math.radians(deg * (0.6 if j == 1 else 1.0)))
+        return out
 
     def _forward(self, D):
         torch = self.torch
@@ -647,6 +861,14 @@ class Body:
             a = float(p["arms_desk"])
             T = (1 - a) * hang + a * desk
             pole = np.array([sg * 0.5, 0.3, -1.0]) if a > 0.5 else np.array([sg * 0.2, 0.6, -0.2])
+            special = None
+            if p.get("arms_up", 0.0) > 0 or (s == "R" and (p.get("phone", 0.0) > 0 or p.get("drink", 0.0) > 0)):
+                # distractor arm pose: blend the wrist target, elbow pole and palm
+                # direction toward it (only evaluated when in use)
+                special = self.special_arm(p, s, sg, S, W1, l1, l2)
+                w_sp = special["w"]
+                T = (1 - w_sp) * T + w_sp * special["T"]
+                pole = (1 - w_sp) * pole + w_sp * special["pole"]
             d = T - S
             dist = np.linalg.norm(d)
             dist_c = np.clip(dist, abs(l1 - l2) + 1e-3, l1 + l2 - 1e-3)
@@ -674,6 +896,8 @@ class Body:
             Rmin = rot_between(f0, fs)
             n1 = Rmin @ R1 @ palm0
             nstar = a * np.array([-sg * 0.3, 0.0, -1.0]) + (1 - a) * np.array([-sg, 0.15, 0.0])
+            if special is not None:
+                nstar = (1 - w_sp) * nstar + w_sp * special["palm"]
             n1p = n1 - (n1 @ fs) * fs
             nsp = nstar - (nstar @ fs) * fs
             theta = math.atan2(np.cross(n1p, nsp) @ fs, n1p @ nsp)
@@ -684,8 +908,73 @@ class Body:
             Dfull[f"upperarm01.{s}"] = Dua
             Dfull[f"lowerarm01.{s}"] = Dla
             Dfull[f"lowerarm02.{s}"] = Dla2
+            if special is not None and special.get("hand") is not None:
+                # wrist bend toward the wanted hand direction (capped at 70 deg)
+                h2 = Rh @ Rh @ Rmin @ R1 @ ((i2 + i5) / 2 - W0)
+                hd = special["hand"]
+                v = np.cross(h2, hd)
+                sv = np.linalg.norm(v)
+                if sv > 1e-9:
+                    ang = math.atan2(sv, float(h2 @ hd))
+                    ang = min(ang, math.radians(70.0)) * w_sp
+                    Rw = axis_angle(v, ang)
+                    Gla2 = Rh @ Gla_new
+                    Dfull[f"wrist.{s}"] = Gla2.T @ Rw @ Gla2
         V, Wp = self._forward(Dfull)
         return V, Wp
+
+    def special_arm(self, p, s, sg, S, W1, l1, l2):
+        """Wrist target, elbow pole, palm normal and hand direction (body frame) of
+        the distractor arm poses: arms overhead, phone in front of the chest, cup at the mouth."""
+        wu = float(p.get("arms_up", 0.0))
+        wph = float(p.get("phone", 0.0)) if s == "R" else 0.0
+        wdr = float(p.get("drink", 0.0)) if s == "R" else 0.0
+        if wu >= max(wph, wdr):
+            return dict(w=wu, T=S + np.array([sg * 0.10, -0.04, 0.93 * (l1 + l2)]),
+                        pole=np.array([sg * 1.0, 0.3, 0.0]), palm=np.array([-sg, -0.3, 0.0]), hand=None)
+        if wph >= wdr:
+            hd = np.array([-sg * 0.1, -0.66, 0.75])
+            return dict(w=wph, T=S + np.array([-sg * 0.12, -0.25, -0.07]),
+                        pole=np.array([sg * 0.4, 0.4, -1.0]), palm=np.array([0.0, 0.75, 0.66]),
+                        hand=hd / np.linalg.norm(hd))
+        # drink: cup in front of the mouth (tilted toward the face, see props),
+        # the hand on its outer side pointing up, palm medial, elbow down
+        M = self.rigid_point(W1, "head", self.mouth_rest)
+        ax = cup_axis(1.0)
+        C = M + np.array([0.0, -0.012, 0.0]) - 0.05 * ax  # rim centre at the lips
+        n = np.array([-sg, 0.0, 0.0])
+        hd = np.array([-sg * 0.1, -0.15, 0.98])
+        hd /= np.linalg.norm(hd)
+        palm_c = C - n * (CUP_R + 0.018)
+        T = palm_c - hd * 0.55 * self.hand_len[s]
+        return dict(w=wdr, T=T, pole=np.array([sg * 0.5, -0.6, -1.0]), palm=n, hand=hd)
+
+    # ---------------- props held in the right hand (phone, cup)
+    def props(self, Wp, p):
+        """Meshes (vertices in the body frame, faces, per-face sRGB colour) of the props in use."""
+        out = []
+        wph, wdr = p.get("phone", 0.0), p.get("drink", 0.0)
+        if wph <= 0 and wdr <= 0:
+            return out
+        J = Wp[:, :3, 3]
+        s, sg = "R", -1.0
+        W = J[self.idx[f"wrist.{s}"]]
+        i2, i5 = J[self.idx[f"finger2-1.{s}"]], J[self.idx[f"finger5-1.{s}"]]
+        mid = (i2 + i5) / 2
+        hd = (mid - W) / np.linalg.norm(mid - W)
+        n = -sg * np.cross(i2 - W, i5 - W)
+        n = n / np.linalg.norm(n)
+        P = W + 0.55 * (mid - W) + 0.012 * n
+        if wph >= wdr:
+            ax = hd - (hd @ n) * n
+            ax /= np.linalg.norm(ax)
+            c = P + 0.012 * n + 0.05 * ax
+            out.append(prop_box(c, ax, np.cross(n, ax), n, (0.15, 0.072, 0.009),
+                                (38, 38, 44), {2: (70, 95, 130)}, seg=(8, 4, 1)))
+        else:
+            c = P + (CUP_R + 0.006) * n
+            out.append(prop_cylinder(c, cup_axis(wdr), CUP_R, 0.10, 12, (200, 45, 45), (70, 40, 25)))
+        return out
 
     # ---------------- ground-truth points (body frame)
     def rigid_point(self, Wp, bone, p_rest):
@@ -1140,6 +1429,52 @@ def add_sway(vals, times, rng, scale=1.0):
     return vals
 
 
+def apply_gestures(gestures, vals, kinds, times):
+    """Add the clip's gestures (nods, shoulder rolls) on top of the timeline values."""
+    for (t0, dur, kind, scale) in gestures:
+        g = GESTURES[kind]
+        rel = times - t0
+        inside = (rel >= 0) & (rel < dur)
+        env = ease(rel / 0.3) * ease((dur - rel) / 0.3) * inside
+        ph = 2 * np.pi * rel / g["period"]
+        for k, (amp, wave) in g["waves"].items():
+            w = (1 - np.cos(ph)) / 2 if wave == "bump" else np.sin(ph)
+            vals[k] = vals[k] + scale * amp * w * env
+        for i in np.where(inside)[0]:
+            kinds[i] = kind
+    return vals, kinds
+
+
+def distractor_spans(clip):
+    """Scripted spans of the clip's distractor movements: a timeline posture in
+    DISTRACTOR_KINDS from the start of its transition in to the end of the
+    transition out of it (or to the next distractor), and each gesture."""
+    spans = []
+    entries = sorted(clip["timeline"], key=lambda e: e[0])
+    for i, e in enumerate(entries):
+        if e[1] not in DISTRACTOR_KINDS:
+            continue
+        if i + 1 < len(entries):
+            nxt = entries[i + 1]
+            end = nxt[0] if nxt[1] in DISTRACTOR_KINDS else nxt[0] + nxt[2]
+        else:
+            end = clip["duration"]
+        spans.append((float(e[0]), float(min(end, clip["duration"])), e[1]))
+    for (t0, dur, kind, _) in clip.get("gestures", []):
+        spans.append((float(t0), float(t0 + dur), kind))
+    return sorted(spans)
+
+
+def distractor_per_frame(spans, times):
+    """Kind of the distractor span each frame lies in (None outside; later spans win)."""
+    out = [None] * len(times)
+    for (a, b, kind) in spans:
+        for i, t in enumerate(times):
+            if a - 1e-9 <= t < b - 1e-9:
+                out[i] = kind
+    return out
+
+
 # --------------------------------------------------------------------------
 # Passer-by
 # --------------------------------------------------------------------------
@@ -1226,6 +1561,10 @@ def render_clip(name, out_dir, png_dir=None, at=None, quiet=False):
     times = np.arange(n) / FPS
     vals, kinds = eval_timeline(clip["timeline"], body.base, times)
     vals = add_sway(vals, times, np.random.default_rng(seed + 1000))
+    if clip.get("gestures"):
+        vals, kinds = apply_gestures(clip["gestures"], vals, kinds, times)
+    spans = distractor_spans(clip)
+    dkind = distractor_per_frame(spans, times) if spans else None
     # walking: swing amplitude from the sideways speed, phase from the distance walked
     dx = np.abs(np.diff(vals["root_dx"], prepend=vals["root_dx"][0]))
     speed = dx * FPS
@@ -1312,8 +1651,22 @@ def render_clip(name, out_dir, png_dir=None, at=None, quiet=False):
                 img = scene.bg.copy()
             pre = img.copy()
             zbuf = np.full((H, W), np.inf, np.float32)
-            draw_mesh(img, scene.cam, scene.light, Vw, body.faces, body.albedo, scene.occ_subject, body.face_priority,
-                      mask=smask, depth=zbuf)
+            props = body.props(Wp, p)
+            if props:
+                # props held in the hand join the body mesh (same painter's sort and desk test)
+                Vd, Fd, Ad, Pd = [Vw], [body.faces], [body.albedo], [body.face_priority]
+                off = len(Vw)
+                for (Vpr, Fpr, Cpr) in props:
+                    Vd.append(Vpr @ Rw.T + tw)
+                    Fd.append(Fpr + off)
+                    Ad.append(srgb_to_lin(Cpr))
+                    Pd.append(np.zeros(len(Fpr)))
+                    off += len(Vpr)
+                draw_mesh(img, scene.cam, scene.light, np.concatenate(Vd), np.concatenate(Fd), np.concatenate(Ad),
+                          scene.occ_subject, np.concatenate(Pd), mask=smask, depth=zbuf)
+            else:
+                draw_mesh(img, scene.cam, scene.light, Vw, body.faces, body.albedo, scene.occ_subject, body.face_priority,
+                          mask=smask, depth=zbuf)
             hidden = zbuf > scene.occ_depth  # body pixel behind the desk top / monitor
             img[hidden] = pre[hidden]
             if smask is not None:
@@ -1336,8 +1689,11 @@ def render_clip(name, out_dir, png_dir=None, at=None, quiet=False):
                 os.makedirs(png_dir, exist_ok=True)
                 cv2.imwrite(os.path.join(png_dir, f"{name}_{t:05.1f}s.png"), frame)
         render_time += time.time() - t0
-        fr = {"i": i, "t_s": round(float(t), 2), "label": None, "scripted": kinds[i], "people_in_view": people,
-              "subject_in_view": bool(subj_in)}
+        fr = {"i": i, "t_s": round(float(t), 2), "label": None, "scripted": kinds[i]}
+        if dkind is not None:
+            fr["distractor"] = dkind[i]
+        fr["people_in_view"] = people
+        fr["subject_in_view"] = bool(subj_in)
         for k in ("head_forward_deg", "trunk_forward_deg", "shoulder_protraction_deg", "head_yaw_deg", "head_pitch_deg"):
             fr[k] = round(float(ang[k]), 2)
         fr["subject_px"] = {k: [round(float(uv[j, 0]), 1), round(float(uv[j, 1]), 1)] for j, k in enumerate(KP_VIEW)}
@@ -1371,6 +1727,8 @@ def finalize_gt(name, clip, subj, body, scene, frames, times):
             continue
         d = {k: f[k] - ref[k] for k in THRESHOLDS}
         slouch = any(d[k] >= THRESHOLDS[k] for k in THRESHOLDS)
+        if f.get("distractor"):
+            slouch = False  # a scripted distractor (looking down, drinking, ...) is never a slouch
         f["label"] = "slouched" if slouch else "upright"
     # segments (maximal runs of the same label)
     segs = []
@@ -1413,6 +1771,20 @@ def finalize_gt(name, clip, subj, body, scene, frames, times):
     }
     if clip.get("passers"):
         out["passers"] = [dict(e, description=SUBJECTS["p"]["desc"]) for e in clip["passers"]]
+    spans = distractor_spans(clip)
+    if spans:
+        ds = []
+        for (a, b, kind) in spans:
+            idx = [f["i"] for f in frames if a - 1e-9 <= f["t_s"] < b - 1e-9]
+            e = {"kind": kind, "start_s": round(a, 2), "end_s": round(b, 2),
+                 "start_frame": idx[0], "end_frame": idx[-1] + 1}
+            for k in THRESHOLDS:
+                e["max_delta_" + k] = round(max(frames[q][k] - ref[k] for q in idx), 2)
+            e["max_abs_head_yaw_deg"] = round(max(abs(frames[q]["head_yaw_deg"]) for q in idx), 2)
+            e["max_head_pitch_deg"] = round(max(frames[q]["head_pitch_deg"] for q in idx), 2)
+            e["min_head_pitch_deg"] = round(min(frames[q]["head_pitch_deg"] for q in idx), 2)
+            ds.append(e)
+        out["distractors"] = ds
     return out
 
 
