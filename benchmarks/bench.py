@@ -110,7 +110,7 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
     from mediapipe.tasks.python import BaseOptions, vision
 
     from posture_cam.calibration import load_baseline
-    from posture_cam.commands import build_pipeline
+    from posture_cam.pipeline import build_pipeline
     from posture_cam.config import Config
     from posture_cam.pose import PoseEstimator, default_model_path
     from posture_cam.sources import VideoFileSource
@@ -133,7 +133,7 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
     # The same options PoseEstimator uses (pose.py).
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(default_model_path())),
-        running_mode=vision.RunningMode.VIDEO, num_poses=2,
+        running_mode=vision.RunningMode.VIDEO, num_poses=1,
         min_pose_detection_confidence=0.5, min_pose_presence_confidence=0.5,
         min_tracking_confidence=0.5)
 
@@ -358,7 +358,7 @@ def _camera_run(clip: Path, calibration: Path, duty_cycle: bool, seconds: float,
     from fake_camera import FakeCamera, FakeClock, StopAt, VideoScene
     from posture_cam import monitor
     from posture_cam.calibration import load_baseline
-    from posture_cam.commands import build_pipeline
+    from posture_cam.pipeline import build_pipeline
     from posture_cam.config import Config
     from posture_cam.pose import PoseEstimator
     from posture_cam.sources import CameraSource

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOTIFYING_KINDS = (EventKind.ALERT, EventKind.BREAK_DUE)
-_NAME = {EventKind.ALERT: "posture alert", EventKind.BREAK_DUE: "break reminder"}
+NOTIFYING_KINDS = (EventKind.ALERT, EventKind.BREAK_DUE, EventKind.RECALIBRATE)
+_NAME = {EventKind.ALERT: "posture alert", EventKind.BREAK_DUE: "break reminder",
+         EventKind.RECALIBRATE: "recalibration request"}
 
 
 class Alerter:
@@ -77,10 +78,9 @@ class Alerter:
             assert self._last_sent_t is not None
             log.info("%s held back: %.0f s after the previous notification",
                      _NAME[event.kind], event.t_s - self._last_sent_t)
-            # A break reminder outranks a posture alert: the next posture alert comes after
-            # the cool-down anyway, the next reminder only after `breaks.repeat_min`.
-            if self._held is None or self._held.kind is event.kind \
-                    or event.kind is EventKind.BREAK_DUE:
+            # One held at a time, by rank: a posture alert comes again after the cool-down,
+            # a reminder only after `breaks.repeat_min`, a recalibration request never.
+            if self._held is None or _RANK[event.kind] >= _RANK[self._held.kind]:
                 self._held = event
             return False
         return self._send(event)
@@ -140,5 +140,6 @@ class Alerter:
             log.info("alerts resumed")
 
 
+_RANK = {EventKind.ALERT: 0, EventKind.RECALIBRATE: 1, EventKind.BREAK_DUE: 2}
 # A held notification is dropped when what it reports is over.
 _CANCELLED_BY = {EventKind.ALERT: EventKind.SLOUCH_END, EventKind.BREAK_DUE: EventKind.BREAK_TAKEN}

@@ -1,13 +1,17 @@
 """The user's neutral posture: medians and spreads of the features over a few seconds.
 
-Every frontal angle is a change from this baseline, which is what makes the analysis work
-for bodies, cameras and rooms we have never seen: we compare the user with themselves.
+Every reading is a change from this baseline, which is what makes the analysis work for
+bodies, cameras and rooms we have never seen: we compare the user with themselves.
+Calibration refuses only what would make that comparison wrong (nobody or no face in
+view, real movement, a head turned away from the camera, an oblique camera) and accepts
+whatever framing it gets, saying what that framing can and cannot show.
 Pure apart from `save`/`load`, which write atomically (temp file + rename) so a crash
 never leaves half a calibration behind.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import os
@@ -21,22 +25,56 @@ from typing import Sequence
 import numpy as np
 
 from .errors import UserError
-from .geometry import Features, View, view_of
+from .geometry import Features, View, head_only, view_of
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MIN_FRAMES = 5
 MIN_SEEN_SHARE = 0.6  # of analysed frames must show a person
-# A neutral posture held still (spread = median absolute deviation * 1.4826). From the
-# front, the apparent shoulder width and the ear height must not vary by more than this
-# share: landmark jitter alone is ~3-8 % on real photos, leaning in and out is far more.
-MAX_FRONT_SPREAD = 0.15
-# From the side, the shoulder->ear angle must not wander by more than this many degrees.
-MAX_SIDE_SPREAD_DEG = 6.0
+# Held still, judged robustly (spread = median absolute deviation * 1.4826, so a few
+# frames of fidgeting or landmark glitches do not count). From the front the head must
+# stay within this many head widths (~4 cm) and its distance within this share; real
+# people sitting still spread 0.01-0.02 head widths, rendered ones with sway up to 0.1.
+MAX_FRONT_SPREAD_HW = 0.3
+MAX_FRONT_DISTANCE_SPREAD = 0.15
+# From the side, the shoulder->ear angle must not wander by more than this many degrees
+# (low-resolution real video of a still person: up to 6).
+MAX_SIDE_SPREAD_DEG = 12.0
+# Shoulders this low in the picture (share of its height) are at the bottom edge: MediaPipe
+# places shoulders that the edge cuts off a few pixels inside it (rendered close-up: true
+# joints 5-28 px below the edge, reported 4-19 px above it).
+SHOULDERS_AT_EDGE_SHARE = 0.96
+# A head turned further than this from the camera hides an ear and skews every frontal
+# reading: ask the user to face the screen (or to put the camera where they look).
+MAX_FRONT_HEAD_YAW_DEG = 30.0
+
+
+class Framing(str, enum.Enum):
+    """How much of the user the camera shows, which decides what it can detect."""
+
+    FULL = "full"  # head and shoulders
+    HEAD_ONLY = "head_only"  # shoulders at or below the bottom edge (a laptop close by)
+
+
+def what_it_detects(view: View, framing: Framing, hips_seen: bool) -> tuple[str, str]:
+    """(what this calibration can detect, what it cannot), in words for the user."""
+    if view is View.SIDE:
+        if hips_seen:
+            return "head forward, leaning toward the screen, reclining, rounded shoulders", ""
+        return ("head forward, rounded shoulders",
+                "leaning toward the screen or reclining (hips out of view)")
+    if framing is Framing.HEAD_ONLY:
+        return ("head forward or dropped, leaning toward the screen",
+                "sliding down in the chair, trunk angle, rounded shoulders "
+                "(shoulders out of view)")
+    return ("head forward or dropped, leaning toward the screen, sliding down in the chair, "
+            "rounded shoulders (weakly)", "")
 
 
 @dataclass(frozen=True)
 class Baseline:
     view: View
+    framing: Framing
+    facing: float  # side view: +1 when the user faces the image right, else -1
     median: Features
     spread: Features
     n_frames: int
@@ -50,6 +88,8 @@ class Baseline:
             "format": "posture_cam.calibration",
             "version": FORMAT_VERSION,
             "view": self.view.value,
+            "framing": self.framing.value,
+            "facing": self.facing,
             "median": _finite_or_none(asdict(self.median)),
             "spread": _finite_or_none(asdict(self.spread)),
             "n_frames": self.n_frames,
@@ -76,6 +116,8 @@ class Baseline:
         try:
             baseline = cls(
                 view=View(data["view"]),
+                framing=Framing(data["framing"]),
+                facing=1.0 if float(data["facing"]) >= 0 else -1.0,
                 median=_features_from(data["median"]),
                 spread=_features_from(data["spread"]),
                 n_frames=int(data["n_frames"]),
@@ -99,8 +141,8 @@ def _implausible(b: Baseline) -> str:
     m = b.median
     if b.image_width <= 0 or b.image_height <= 0 or b.n_frames <= 0:
         return f"image {b.image_width}x{b.image_height}, {b.n_frames} frames"
-    if not (math.isfinite(m.shoulder_width_px) and 0 < m.shoulder_width_px <= 10 * b.image_width):
-        return f"median.shoulder_width_px = {m.shoulder_width_px}"
+    if not (math.isfinite(m.head_width_px) and 0 < m.head_width_px <= 10 * b.image_width):
+        return f"median.head_width_px = {m.head_width_px}"
     for name, value in zip(Features.names(), m.as_array()):
         if math.isinf(value) or abs(value) > 1e4:
             return f"median.{name} = {value}"
@@ -125,17 +167,24 @@ def _features_from(values: dict[str, float | None]) -> Features:
 
 
 def build_baseline(samples: Sequence[Features | None], image_width: int, image_height: int,
-                   source: str, now: datetime | None = None) -> Baseline:
-    """Median posture over the frames; refuses when nobody is seen or they move too much.
+                   source: str, now: datetime | None = None, faces_cut: int = 0) -> Baseline:
+    """Median posture over the frames; refuses when nobody is seen, they move, or the
+    camera cannot compare them with themselves later.
 
-    `samples` holds one entry per analysed frame, None where no person was detected.
+    `samples` holds one entry per analysed frame, None where no seated person was found;
+    `faces_cut` of those None frames showed a person whose face was out of the picture.
     """
-    seen = [s for s in samples if s is not None and math.isfinite(s.shoulder_width_px)]
+    seen = [s for s in samples if s is not None and math.isfinite(s.head_width_px)]
     if len(seen) < MIN_FRAMES or len(seen) < MIN_SEEN_SHARE * max(1, len(samples)):
+        if faces_cut >= max(1, len(samples) - len(seen)) / 2:
+            raise UserError(
+                f"calibration saw your face in only {len(seen)} of {len(samples)} frames "
+                f"(in {faces_cut} it was out of the picture)",
+                hint="tilt the camera or sit so that your whole face is in view, and try again")
         raise UserError(
             f"calibration saw a person in {len(seen)} of {len(samples)} frames",
-            hint="sit in front of the camera with your head and shoulders in view, "
-                 "in good light, and try again")
+            hint="sit in front of the camera with your face in view, in good light, "
+                 "and try again")
     matrix = np.array([s.as_array() for s in seen])
     with warnings.catch_warnings():  # an all-NaN column (e.g. hips never seen) stays NaN
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -144,28 +193,53 @@ def build_baseline(samples: Sequence[Features | None], image_width: int, image_h
     median_f = Features(*map(float, median))
     spread_f = Features(*map(float, spread))
 
-    view = view_of(median_f.body_yaw_deg)
-    if view is View.UNKNOWN:
-        raise UserError(
-            f"the camera sees you at an angle of {abs(median_f.body_yaw_deg):.0f} degrees",
-            hint="place the camera in front of you (on the monitor) or square to your side")
-    _check_still(view, median_f, spread_f)
+    at_edge = median_f.shoulders_bottom_share > SHOULDERS_AT_EDGE_SHARE
+    framing = (Framing.FULL if median_f.shoulders_visible >= 0.5 and not at_edge
+               else Framing.HEAD_ONLY)
+    if framing is Framing.HEAD_ONLY:
+        median_f, spread_f = head_only(median_f), head_only(spread_f)
+    if framing is Framing.FULL:
+        view = view_of(median_f.body_yaw_deg)
+        if view is View.UNKNOWN:
+            raise UserError(
+                f"the camera sees you at an angle of {abs(median_f.body_yaw_deg):.0f} degrees",
+                hint="place the camera in front of you (on the monitor) or square to your side")
+    else:
+        view = View.FRONT  # close framing: a face, not a profile
+    if view is View.FRONT:
+        _check_facing_the_camera(median_f)
+    _check_still(view, spread_f, median_f)
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    return Baseline(view, median_f, spread_f, len(seen), image_width, image_height, stamp, source)
+    facing = 1.0 if median_f.facing >= 0 else -1.0
+    return Baseline(view, framing, facing, median_f, spread_f, len(seen), image_width,
+                    image_height, stamp, source)
 
 
-def _check_still(view: View, median: Features, spread: Features) -> None:
+def _check_facing_the_camera(median: Features) -> None:
+    turned = abs(median.head_yaw_deg)
+    if math.isfinite(turned) and turned > MAX_FRONT_HEAD_YAW_DEG:
+        raise UserError(
+            f"your head was turned {turned:.0f} degrees away from the camera",
+            hint="look at your screen during calibration; if you mostly look at another "
+                 "screen, put the camera on that one")
+
+
+def _check_still(view: View, spread: Features, median: Features) -> None:
     if view is View.SIDE:
-        wander = spread.side_head_forward_deg
-        if math.isfinite(wander) and wander > MAX_SIDE_SPREAD_DEG:
-            raise UserError(f"you moved too much during calibration (head angle varied by "
-                            f"{wander:.0f} degrees)",
-                            hint="sit upright and still for the whole calibration, then try again")
-        return
-    for name, what in (("shoulder_width_px", "shoulder size"), ("ear_drop_ratio", "head height")):
-        share = getattr(spread, name) / max(abs(getattr(median, name)), 1e-6)
-        if math.isfinite(share) and share > MAX_FRONT_SPREAD:
-            raise UserError(f"you moved too much during calibration ({what} varied by {share:.0%})",
+        checks = [("head angle", spread.side_head_deg, MAX_SIDE_SPREAD_DEG, "{:.0f} degrees")]
+    else:
+        distance = spread.head_distance_hw / max(abs(median.head_distance_hw), 1e-6)
+        checks = [
+            ("head height", spread.head_below_centre_hw, MAX_FRONT_SPREAD_HW,
+             "{:.2f} head widths"),
+            ("head position", spread.head_across_centre_hw, MAX_FRONT_SPREAD_HW,
+             "{:.2f} head widths"),
+            ("distance to the camera", distance, MAX_FRONT_DISTANCE_SPREAD, "{:.0%}"),
+        ]
+    for what, value, limit, fmt in checks:
+        if math.isfinite(value) and value > limit:
+            raise UserError(f"you moved too much during calibration ({what} varied by "
+                            f"{fmt.format(value)})",
                             hint="sit upright and still for the whole calibration, then try again")
 
 

@@ -64,13 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = commands.add_parser(
-        "calibrate", help="record your neutral, upright posture (about 10 s)",
+        "calibrate", help="record your neutral, upright posture (about 5 s)",
         description="Sit upright as you would like to sit, look at your screen and stay "
                     "still; the median of your posture becomes the baseline that every "
                     "alert compares against. Recalibrate after moving the camera or chair.")
     _add_source(p)
-    p.add_argument("--seconds", type=float, default=10.0, metavar="S",
-                   help="how long to record (default: 10)")
+    p.add_argument("--seconds", type=float, default=5.0, metavar="S",
+                   help="how long to record (default: 5)")
     p.add_argument("--output", metavar="FILE",
                    help="where to save the baseline (default: calibration.json in the config dir)")
     _add_common(p)
@@ -115,12 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = commands.add_parser(
-        "evaluate", help="accuracy report on the sample videos with ground truth",
-        description="Replays each clip (with a NAME.json ground truth beside it) through the "
-                    "real pipeline and prints angle errors and slouch precision/recall.")
+        "evaluate", help="accuracy report on videos with ground truth (rendered or real)",
+        description="Calibrates and replays each clip through the real pipeline and prints, "
+                    "per clip and overall: angle errors, the share of slouch / upright / "
+                    "distractor frames flagged, slouch precision/recall, alerts. FOLDER holds "
+                    "NAME.mp4 + NAME.json clips (samples/) or real clips with a labels.json "
+                    "(see ../shared/real/README.md).")
     p.add_argument("folder", nargs="?", default="samples", help="folder of clips (default: samples)")
     p.add_argument("--only", metavar="NAME", action="append", default=[],
                    help="evaluate only this clip (repeatable)")
+    p.add_argument("--baseline", choices=("nose-drop",),
+                   help="also run a simple rule on the same poses for comparison: nose-drop = "
+                        "calibrated nose height, slouch below -3 %% of the frame height")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     _add_common(p)
 

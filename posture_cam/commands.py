@@ -98,22 +98,11 @@ def open_source(args: argparse.Namespace, config, analysis_fps: float,  # noqa: 
                         **({"sleep": sleep} if sleep else {}))
 
 
-def build_pipeline(estimator, baseline, config):  # noqa: ANN001
-    from .analyzer import Analyzer
-    from .breaks import SittingTimer
-    from .decision import SlouchDetector
-    from .pipeline import Pipeline
-
-    return Pipeline(estimator, Analyzer(baseline, config.analysis),
-                    SlouchDetector(config.slouch), SittingTimer(config.breaks))
-
-
 # --- calibrate ---------------------------------------------------------------------------
 
 def cmd_calibrate(args: argparse.Namespace, paths: Paths) -> int:
-    from .analyzer import UserTracker
-    from .calibration import build_baseline, save_baseline
-    from .pipeline import collect_features
+    from .calibration import save_baseline, what_it_detects
+    from .pipeline import calibrate_from
 
     config = load_settings(args, paths)
     if args.seconds <= 0:
@@ -132,13 +121,18 @@ def cmd_calibrate(args: argparse.Namespace, paths: Paths) -> int:
                 shown[0] = int(elapsed_s)
                 print(f"  {max(0, args.seconds - elapsed_s):4.0f} s", file=sys.stderr, flush=True)
 
-        tracker = UserTracker(config.analysis.min_visibility)
-        features, (width, height) = collect_features(source.frames(), estimator, tracker,
-                                                     args.seconds, progress)
-    baseline = build_baseline(features, width, height, source=source.description)
+        baseline = calibrate_from(source.frames(), estimator, config.analysis.min_visibility,
+                                  args.seconds, source.description, progress)
     save_baseline(baseline, output)
     _record_calibration(paths, config, baseline)
-    print(f"Calibrated ({baseline.view.value} view, {baseline.n_frames} frames); saved to {output}")
+    can, cannot = what_it_detects(baseline.view, baseline.framing,
+                                  baseline.median.hips_visible >= 0.5)
+    print(f"Calibrated ({baseline.view.value} view, "
+          f"{'head only' if baseline.framing.value == 'head_only' else 'head and shoulders'}, "
+          f"{baseline.n_frames} frames); saved to {output}")
+    print(f"  can detect: {can}")
+    if cannot:
+        print(f"  cannot detect: {cannot}")
     return 0
 
 
@@ -218,6 +212,8 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
         else:
             log.warning("no display: --preview ignored")
     clock = time.monotonic
+    from .pipeline import build_pipeline
+
     with open_estimator(args, config) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         log.info("monitoring %s (analysis %.1f fps)",
@@ -237,7 +233,7 @@ def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
     from .calibration import load_baseline
     from .monitor import StopFlag, run as run_loop
     from .output import JsonLinesSink, TimelineSink
-    from .pipeline import baseline_from_video
+    from .pipeline import baseline_from_video, build_pipeline
     from .sources import VideoFileSource
 
     config = load_settings(args, paths)
@@ -318,9 +314,20 @@ def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, paths: Paths) -> int:
-    from .evaluate import run_evaluation
+    from .evaluate import run_evaluation, write_json
 
-    return run_evaluation(args, load_settings(args, paths))
+    config = load_settings(args, paths)
+    if args.folder is None:
+        raise UserError("evaluate needs a folder of clips, e.g. `posture-cam evaluate samples`")
+    live = sys.stderr.isatty()
+    evaluation = run_evaluation(
+        Path(args.folder), config, lambda: open_estimator(args, config), args.only,
+        args.baseline, progress=(lambda clip: print(f"  {clip}...", file=sys.stderr,
+                                                   flush=True)) if live else None)
+    print(evaluation.text())
+    if args.json:
+        write_json(evaluation, Path(args.json))
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, paths: Paths) -> int:

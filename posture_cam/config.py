@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import UserError
+from .readings import Readings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,25 +50,51 @@ class AnalysisConfig:
     smoothing_beta: float = _setting(0.05, "one-euro filter: how fast it follows real motion", 0, 10)
 
 
+# How `slouch.sensitivity` moves every threshold together (README: what each catches).
+SENSITIVITY_SCALE = {"low": 1.3, "medium": 1.0, "high": 0.75}
+
+
 @dataclass(frozen=True)
 class SlouchConfig:
+    sensitivity: str = _setting(
+        "medium", "moves every threshold below together: low = only clear slouches, "
+        "high = also small ones", choices=tuple(SENSITIVITY_SCALE))
+    front_index: float = _setting(
+        1.0, "front camera: the slouch index (head lower, nearer and closer to the shoulders "
+        "than calibrated; 1 = a clear slouch) that counts as slouching", 0.2, 10)
     head_forward_deg: float = _setting(
-        12.0, "head/neck forward lean beyond the calibrated posture that counts as slouching", 2, 60)
+        12.0, "side camera: head/neck forward lean beyond calibration that counts as "
+        "slouching", 2, 60)
     trunk_forward_deg: float = _setting(
         12.0, "trunk lean toward the screen beyond calibration that counts as slouching", 2, 60)
     # Higher than the others: the shoulder reading comes from MediaPipe's 3D shoulder
-    # width, which wanders by up to ~10 degrees with a still, upright user (README, Accuracy).
+    # width, which wanders by up to ~10 degrees with a still, upright user (docs: accuracy).
     shoulder_rounding_deg: float = _setting(
         15.0, "shoulder rounding beyond calibration that counts as slouching", 2, 60)
-    hysteresis_deg: float = _setting(
-        4.0, "a slouch ends only when every angle is this far back under its threshold", 0, 30)
-    onset_s: float = _setting(3.0, "angles must stay over a threshold this long to count", 0, 600)
+    recline_deg: float = _setting(
+        15.0, "side camera: trunk leaning back (reclined, slid down) beyond calibration "
+        "that counts as slouching", 2, 60)
+    hysteresis_ratio: float = _setting(
+        0.3, "a slouch ends only when every reading is back under (1 - this) x its threshold",
+        0, 0.9)
+    onset_s: float = _setting(4.0, "readings must stay over a threshold this long to count", 0, 600)
     alert_after_s: float = _setting(45.0, "a slouch must last this long before an alert", 0, 3600)
-    recovery_s: float = _setting(5.0, "upright this long ends a slouch", 0, 600)
+    recovery_s: float = _setting(2.0, "upright this long ends a slouch", 0, 600)
     away_after_s: float = _setting(3.0, "no person this long means you are away", 0, 600)
     cooldown_s: float = _setting(600.0, "at least this long between two posture alerts", 0, 86400)
     min_confidence: float = _setting(
         0.4, "frames trusted less than this neither start nor end a slouch", 0, 1)
+
+    def thresholds(self, front: bool) -> Readings:
+        """The thresholds of one camera view, scaled by the sensitivity."""
+        scale = SENSITIVITY_SCALE[self.sensitivity]
+        if front:
+            base = Readings(head=self.front_index, trunk=self.trunk_forward_deg,
+                            shoulders=self.shoulder_rounding_deg, slump=self.recline_deg)
+        else:
+            base = Readings(head=self.head_forward_deg, trunk=self.trunk_forward_deg,
+                            shoulders=self.shoulder_rounding_deg, slump=self.recline_deg)
+        return base.map(lambda t: t * scale)
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,11 @@ class Config:
     breaks: BreakConfig = field(default_factory=BreakConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+
+
+# Keys an earlier release read, and what to write instead.
+RENAMED = {"slouch.hysteresis_deg": "use slouch.hysteresis_ratio, a fraction of each "
+                                    "threshold (4 degrees of 12 was 0.33)"}
 
 
 def _coerce(key: str, spec: dataclasses.Field, value: Any) -> Any:
@@ -143,6 +175,8 @@ def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> 
         changes = {}
         for key, value in section_values.items():
             dotted = f"{section_name}.{key}"
+            if dotted in RENAMED:
+                raise UserError(f"config key '{dotted}' was replaced: {RENAMED[dotted]}")
             if key not in specs:
                 raise UserError(f"unknown config key '{dotted}' (valid: {', '.join(specs)})")
             changes[key] = _coerce(dotted, specs[key], value)

@@ -48,10 +48,14 @@ def run_checks(args: argparse.Namespace, paths: Paths) -> int:
     ok &= _check("pose model", model_probe)
 
     def calibration_probe() -> str:
-        from .calibration import load_baseline
+        from .calibration import load_baseline, what_it_detects
 
         baseline = load_baseline(paths.calibration_file)
-        return f"{baseline.view.value} view, {baseline.created_utc}"
+        can, cannot = what_it_detects(baseline.view, baseline.framing,
+                                      baseline.median.hips_visible >= 0.5)
+        framing = "head only" if baseline.framing.value == "head_only" else "head and shoulders"
+        return (f"{baseline.view.value} view, {framing}, {baseline.created_utc}; detects "
+                f"{can}" + (f"; cannot detect {cannot}" if cannot else ""))
 
     ok &= _check("calibration", calibration_probe)
 

@@ -9,21 +9,25 @@ Two views, two sets of evidence:
 
     side camera (profile)                 frontal camera (on the monitor)
 
-         ear o                                 ear o  (nose)  o ear
-              \\  head_forward                         |   <- ear_drop: height of the ear line
-      shoulder o  (angle from vertical)       o--------+--------o   above the shoulder line,
-               |                            shoulder         shoulder   / shoulder width
-               |  trunk_forward
-           hip o                         + apparent head size / shoulder width (head nearer)
-                                         + MediaPipe depth of ears and shoulders (world z)
+         ear o                             .-----------------------------.
+              \\  head angle               |   image centre +            |
+      shoulder o  (from vertical)          |        |  head_below_centre  |
+               |                           |     (o . o)  <- head point:   |
+               |  trunk angle              |        |      ears + eyes     |
+           hip o                           |  o-----+-----o  <- shoulders  |
+                                           '-----------------------------'
 
-In a side view the angles are read directly off the image. In a frontal view the
-forward components are along the camera axis, so we measure how the frontal picture
-changes relative to the user's calibrated neutral posture (see analyzer.py).
+In a side view the angles are read directly off the image. In a frontal view the head is
+located in 3D, in units of the user's own head width: its height and sideways offset
+from the image centre divided by its apparent width (a pinhole camera's x/z and y/z),
+and its distance from the camera (focal length / head width). Those numbers do not depend
+on how far the user sits, so the change from the calibrated posture reads the same for a
+laptop at 45 cm and a monitor at 80 cm (see analyzer.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, fields
@@ -46,32 +50,38 @@ FRONT_MAX_YAW_DEG = 35.0
 SIDE_MIN_YAW_DEG = 55.0
 # Ear-to-ear width over nose depth in front of the ears (2e/p), adult average.
 HEAD_WIDTH_PER_NOSE_DEPTH = 1.5
+# An assumed webcam field of view (laptop and USB webcams are 60-78 degrees wide). It only
+# scales distances along the camera axis; the error is a few percent.
+ASSUMED_HFOV_DEG = 65.0
 
 
 @dataclass(frozen=True)
 class Features:
     """Scale-free measurements of one pose; NaN where not visible.
 
-    Image features are ratios to the shoulder width (front) so that moving nearer to or
-    further from the camera does not change them; angles are in degrees.
+    `_hw` values are in head widths (the yaw-corrected ear-to-ear span), `_sw` values in
+    shoulder widths, so moving nearer to or further from the camera does not change them.
     """
 
     body_yaw_deg: float  # 0 = facing the camera, +-90 = profile (from world shoulders)
     head_yaw_deg: float  # head turned relative to the camera (from the nose vs the ears)
-    shoulder_width_px: float  # apparent shoulder width in the image
+    head_pitch_hw: float  # nose below the ear line, across it: grows as the head tips down
     head_width_px: float  # apparent ear-to-ear width, corrected for head yaw
-    ear_drop_ratio: float  # ear line height above the shoulder line / head width
-    nose_drop_ratio: float  # nose height above the shoulder line / head width
-    head_to_shoulder_ratio: float  # head width / shoulder width (grows as the head nears)
-    world_ear_forward_m: float  # ears ahead of the shoulders along the camera axis (front)
-    world_ear_up_m: float  # ears above the shoulders (world)
-    world_shoulder_width_m: float
-    world_shoulder_forward_m: float  # shoulders ahead of the hips along the camera axis
-    side_head_forward_deg: float  # profile: shoulder->ear angle from vertical, + = forward
-    side_trunk_forward_deg: float  # profile: hip->shoulder angle from vertical, + = forward
-    shoulders_visible: float  # mean visibility of the shoulders
+    shoulder_width_px: float  # apparent shoulder width in the image
+    head_below_centre_hw: float  # head point below the image centre (+ = lower)
+    head_across_centre_hw: float  # head point right of the image centre
+    head_distance_hw: float  # distance from the camera (focal length / head width)
+    shoulders_below_centre_hw: float  # shoulder midpoint below the image centre
+    head_above_shoulders_sw: float  # head point above the shoulder line
+    world_shoulder_width_m: float  # MediaPipe's 3D shoulder width
+    side_head_deg: float  # profile: shoulder->ear angle from vertical, + = toward image right
+    side_trunk_deg: float  # profile: hip->shoulder angle from vertical, + = toward image right
+    facing: float  # +1 when the nose points to the image right of the ears, else -1
+    shoulders_visible: float  # mean visibility of the shoulders (0 when out of frame)
     head_visible: float  # mean visibility of nose and ears
     hips_visible: float  # mean visibility of hips (0 when out of frame)
+    elbow_lift_sw: float  # the higher elbow's height above the shoulder line (+ = arm raised)
+    shoulders_bottom_share: float  # the lower shoulder's height in the image (1 = bottom edge)
 
     def as_array(self) -> np.ndarray:
         return np.array([getattr(self, f.name) for f in fields(self)], dtype=np.float64)
@@ -116,31 +126,39 @@ def view_of(yaw_deg: float) -> View:
     return View.UNKNOWN
 
 
+def focal_length_px(image_width: int) -> float:
+    return (image_width / 2) / math.tan(math.radians(ASSUMED_HFOV_DEG / 2))
+
+
 def extract_features(pose: Pose, image_width: int, image_height: int,
                      min_visibility: float = 0.5) -> Features:
     img = pose.image_xyzv
-    world = pose.world_xyzv
     nan = float("nan")
 
     shoulders_visible = _mean_visibility(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     head_visible = _mean_visibility(pose, L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
     hips_visible = _mean_visibility(pose, L.LEFT_HIP, L.RIGHT_HIP)
     # MediaPipe guesses landmarks outside the picture, with full visibility (a head above
-    # the top edge while the user stands up); a guess is not a measurement. Shoulders out
-    # of the picture (sitting very close) leave the user present but unmeasurable.
+    # the top edge while the user stands up); a guess is not a measurement. Shoulders below
+    # the picture (a laptop close to the face) leave the head to go by.
     if not _in_frame(pose, (L.LEFT_HIP, L.RIGHT_HIP), image_width, image_height):
         hips_visible = 0.0
     if not _in_frame(pose, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), image_width, image_height):
         shoulders_visible = 0.0
-
-    yaw = body_yaw_deg(pose)
+    have_head = head_visible >= min_visibility
+    have_shoulders = shoulders_visible >= min_visibility
 
     l_sh, r_sh = img[L.LEFT_SHOULDER, :2], img[L.RIGHT_SHOULDER, :2]
     sh_mid = (l_sh + r_sh) / 2
     sh_vec = l_sh - r_sh
     shoulder_width = float(np.hypot(*sh_vec))
     ear_mid = (img[L.LEFT_EAR, :2] + img[L.RIGHT_EAR, :2]) / 2
+    eye_mid = (img[L.LEFT_EYE, :2] + img[L.RIGHT_EYE, :2]) / 2
     nose = img[L.NOSE, :2]
+    # The head point: halfway between the ear line (which barely moves when the user looks
+    # down at a keyboard, since the head pitches about a point near the ears) and the eye
+    # line (the best-located landmarks of the face).
+    head_point = (ear_mid + eye_mid) / 2
 
     # Head yaw and a head width that does not shrink when the user looks at a second
     # screen. Seen from above, the ears sit at +-e across the head and the nose p in
@@ -149,79 +167,103 @@ def extract_features(pose: Pose, image_width: int, image_height: int,
     #     2e = sqrt(span^2 + (2e/p * offset)^2),  tan(psi) = (2e/p) * offset / span.
     ear_span = img[L.LEFT_EAR, :2] - img[L.RIGHT_EAR, :2]
     ear_span_len = float(np.hypot(*ear_span))
-    if ear_span_len > 1e-6:
+    head_yaw = head_width = nan
+    if have_head and ear_span_len > 1e-6:
         offset = float(np.dot(nose - ear_mid, ear_span)) / ear_span_len
         across = HEAD_WIDTH_PER_NOSE_DEPTH * offset
         head_yaw = math.degrees(math.atan2(across, ear_span_len))
         head_width = math.hypot(ear_span_len, across)
-    else:
-        head_yaw = head_width = nan
-    head_to_shoulder = head_width / shoulder_width if shoulder_width > 1e-6 else nan
 
-    # Height above the shoulder line, measured perpendicular to it so that a tilted
-    # (rolled) camera or a dropped shoulder does not read as a head drop, in head widths:
-    # both are at the head's distance from the camera, so the ratio is ~ cos(head angle)
-    # whatever the distance, and rounding the shoulders does not change it.
-    if shoulder_width > 1e-6 and head_width > 1e-6:
+    # Looking down at a keyboard or a phone tips the head forward about a point near the
+    # ears, so the nose drops below the ear line. Measured across the ear line (not along
+    # the image vertical) so that a head tilted sideways does not read as tipped.
+    head_pitch = nan
+    if math.isfinite(head_width) and head_width > 1e-6:
+        down_the_face = np.array([-ear_span[1], ear_span[0]]) / ear_span_len
+        if down_the_face[1] < 0:
+            down_the_face = -down_the_face
+        head_pitch = float(np.dot(nose - ear_mid, down_the_face)) / head_width
+
+    # Pinhole camera: a point's image offset from the centre over the head's apparent
+    # width is its 3D offset from the camera axis in head widths, at any distance.
+    centre = np.array([image_width / 2, image_height / 2])
+    head_below = head_across = head_distance = shoulders_below = nan
+    if math.isfinite(head_width) and head_width > 1e-6:
+        head_below = float(head_point[1] - centre[1]) / head_width
+        head_across = float(head_point[0] - centre[0]) / head_width
+        head_distance = focal_length_px(image_width) / head_width
+        if have_shoulders:
+            shoulders_below = float(sh_mid[1] - centre[1]) / head_width
+
+    # Height above the shoulder line, perpendicular to it so that a tilted (rolled) camera
+    # or a dropped shoulder does not read as a head drop. In shoulder widths: a head tilted
+    # sideways leaves it alone, where a ratio to the head's own width would wobble.
+    head_above_shoulders = nan
+    if have_head and have_shoulders and shoulder_width > 1e-6:
         normal_up = np.array([sh_vec[1], -sh_vec[0]]) / shoulder_width
         if normal_up[1] > 0:
             normal_up = -normal_up
-        ear_drop_ratio = float(np.dot(ear_mid - sh_mid, normal_up)) / head_width
-        nose_drop_ratio = float(np.dot(nose - sh_mid, normal_up)) / head_width
-    else:
-        ear_drop_ratio = nose_drop_ratio = nan
+        head_above_shoulders = float(np.dot(head_point - sh_mid, normal_up)) / shoulder_width
 
-    w_sh_mid = (world[L.LEFT_SHOULDER, :3] + world[L.RIGHT_SHOULDER, :3]) / 2
-    w_ear_mid = (world[L.LEFT_EAR, :3] + world[L.RIGHT_EAR, :3]) / 2
-    w_hip_mid = (world[L.LEFT_HIP, :3] + world[L.RIGHT_HIP, :3]) / 2
-    world_ear_forward = float(w_sh_mid[2] - w_ear_mid[2])  # z grows away from the camera
-    world_ear_up = float(w_sh_mid[1] - w_ear_mid[1])  # y grows downward
+    world = pose.world_xyzv
     world_shoulder_width = float(np.linalg.norm(
-        world[L.LEFT_SHOULDER, :3] - world[L.RIGHT_SHOULDER, :3]))
-    world_shoulder_forward = float(w_hip_mid[2] - w_sh_mid[2])
+        world[L.LEFT_SHOULDER, :3] - world[L.RIGHT_SHOULDER, :3])) if have_shoulders else nan
 
     # Profile: MediaPipe places both ears, shoulders and hips even when one side is
     # hidden; their midpoints lie on the body's midline, so turning the head toward or
-    # away from the camera does not move them. The nose says which way the person faces.
+    # away from the camera does not move them. Angles are toward the image right here;
+    # the analyzer turns them toward the user's front with the calibrated facing, which
+    # a head resting on a backrest or on the forearms cannot flip.
     hip_mid = (img[L.LEFT_HIP, :2] + img[L.RIGHT_HIP, :2]) / 2
+    side_head = _angle_from_vertical_deg(ear_mid - sh_mid, 1.0) \
+        if have_head and have_shoulders else nan
+    side_trunk = _angle_from_vertical_deg(sh_mid - hip_mid, 1.0) \
+        if hips_visible >= min_visibility and have_shoulders else nan
     facing = 1.0 if nose[0] >= ear_mid[0] else -1.0
-    side_head = _angle_from_vertical_deg(ear_mid - sh_mid, facing)
-    if hips_visible >= min_visibility:
-        side_trunk = _angle_from_vertical_deg(sh_mid - hip_mid, facing)
-    else:
-        side_trunk = nan
 
-    if head_visible < min_visibility:
-        ear_drop_ratio = nose_drop_ratio = head_to_shoulder = nan
-        world_ear_forward = world_ear_up = side_head = head_yaw = nan
-    if shoulders_visible < min_visibility:
-        return _all_nan(yaw, shoulders_visible, head_visible, hips_visible)
+    # Stretching or a hand behind the head lifts an elbow above the shoulders; the pose of
+    # the head and shoulders then says nothing about sitting posture.
+    elbow_lift = nan
+    if have_shoulders and shoulder_width > 1e-6:
+        lifts = [float(sh_mid[1] - img[elbow, 1]) / shoulder_width
+                 for elbow in (L.LEFT_ELBOW, L.RIGHT_ELBOW)
+                 if img[elbow, 3] >= min_visibility
+                 and _in_frame(pose, (elbow,), image_width, image_height)]
+        elbow_lift = max(lifts) if lifts else nan
 
     return Features(
-        body_yaw_deg=yaw,
+        body_yaw_deg=body_yaw_deg(pose),
         head_yaw_deg=head_yaw,
-        shoulder_width_px=shoulder_width,
+        head_pitch_hw=head_pitch,
         head_width_px=head_width,
-        ear_drop_ratio=ear_drop_ratio,
-        nose_drop_ratio=nose_drop_ratio,
-        head_to_shoulder_ratio=head_to_shoulder,
-        world_ear_forward_m=world_ear_forward,
-        world_ear_up_m=world_ear_up,
+        shoulder_width_px=shoulder_width if have_shoulders else nan,
+        head_below_centre_hw=head_below,
+        head_across_centre_hw=head_across,
+        head_distance_hw=head_distance,
+        shoulders_below_centre_hw=shoulders_below,
+        head_above_shoulders_sw=head_above_shoulders,
         world_shoulder_width_m=world_shoulder_width,
-        world_shoulder_forward_m=world_shoulder_forward,
-        side_head_forward_deg=side_head,
-        side_trunk_forward_deg=side_trunk,
+        side_head_deg=side_head,
+        side_trunk_deg=side_trunk,
+        facing=facing,
         shoulders_visible=shoulders_visible,
         head_visible=head_visible,
         hips_visible=hips_visible,
+        elbow_lift_sw=elbow_lift,
+        shoulders_bottom_share=(float(max(l_sh[1], r_sh[1])) / image_height
+                                if have_shoulders else nan),
     )
 
 
-def _all_nan(yaw: float, shoulders: float, head: float, hips: float) -> Features:
-    values = {name: float("nan") for name in Features.names()}
-    values.update(body_yaw_deg=yaw, shoulders_visible=shoulders, head_visible=head,
-                  hips_visible=hips)
-    return Features(**values)
+SHOULDER_FIELDS = ("shoulder_width_px", "shoulders_below_centre_hw", "head_above_shoulders_sw",
+                   "world_shoulder_width_m")
+
+
+def head_only(features: Features) -> Features:
+    """The features without what depends on the shoulders, for close framing: there
+    MediaPipe places shoulders cut off by the bottom edge a few pixels inside it, where
+    they are a guess, not a measurement."""
+    return dataclasses.replace(features, **{name: float("nan") for name in SHOULDER_FIELDS})
 
 
 def head_in_frame(pose: Pose, image_width: int, image_height: int) -> bool:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from .decision import State
 from .events import Event, EventKind
 from .history_sqlite import open_history
+from .readings import Readings
 from .history_store import (
     SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MinuteSummary, Span,
 )
@@ -51,13 +52,13 @@ class _Bucket:
     present_s: float = 0.0
     slouched_s: float = 0.0
     measured_s: float = 0.0
-    angle_sums: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
-    angle_weights: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
-    worst: list[float] = field(default_factory=lambda: [math.nan] * 3)
+    sums: Readings = field(default_factory=lambda: Readings().map(lambda _: 0.0))
+    weights: Readings = field(default_factory=lambda: Readings().map(lambda _: 0.0))
+    worst: Readings = field(default_factory=Readings)
     view_s: dict[str, float] = field(default_factory=dict)
 
     def add(self, seconds: float, present: bool, slouched: bool, seen: bool,
-            deltas: tuple[float, float, float], view: str) -> None:
+            severity: Readings, view: str) -> None:
         if not present:
             return
         self.present_s += seconds
@@ -66,20 +67,18 @@ class _Bucket:
             return
         self.measured_s += seconds
         self.view_s[view] = self.view_s.get(view, 0.0) + seconds
-        for i, delta in enumerate(deltas):
-            if math.isfinite(delta):
-                self.angle_sums[i] += delta * seconds
-                self.angle_weights[i] += seconds
-                if not self.worst[i] >= delta:  # NaN (nothing yet) or a new worst
-                    self.worst[i] = delta
+        measured = severity.map(lambda v: 1.0 if math.isfinite(v) else 0.0)
+        self.sums = self.sums.combine(severity, lambda total, v: total + v * seconds
+                                      if math.isfinite(v) else total)
+        self.weights = self.weights.combine(measured, lambda w, m: w + m * seconds)
+        # NaN (nothing yet) or a new worst
+        self.worst = self.worst.combine(severity, lambda w, v: v if not w >= v else w)
 
     def summary(self) -> MinuteSummary:
-        means = [s / w if w > 0 else math.nan for s, w in zip(self.angle_sums, self.angle_weights)]
+        means = self.sums.combine(self.weights, lambda s, w: s / w if w > 0 else math.nan)
         view = max(self.view_s, key=self.view_s.__getitem__) if self.view_s else ""
-        return MinuteSummary(
-            self.minute, round(self.present_s, 3), round(self.slouched_s, 3),
-            round(self.measured_s, 3), means[0], self.worst[0], means[1], self.worst[1],
-            means[2], self.worst[2], view)
+        return MinuteSummary(self.minute, round(self.present_s, 3), round(self.slouched_s, 3),
+                             round(self.measured_s, 3), means, self.worst, view)
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ class _Frame:
     present: bool
     slouched: bool
     seen: bool
-    deltas: tuple[float, float, float]
+    severity: Readings
     view: str
 
 
@@ -129,7 +128,7 @@ class HistoryRecorder:
                 self.origin_epoch_s = time.time()
         frame = _Frame(self.wall(s.t_s), result.state is not State.AWAY,
                        result.state in _SLOUCHED, s.person_seen,
-                       (s.head_delta_deg, s.trunk_delta_deg, s.shoulder_delta_deg), s.view.value)
+                       s.severity, s.view.value)
         if self._pending is not None:
             self._settle(self._pending, self._duration(frame.wall_s - self._pending.wall_s))
         self._pending = frame
@@ -192,7 +191,7 @@ class HistoryRecorder:
             minute = int(t // SECONDS_PER_MINUTE)
             piece_end = min(end, (minute + 1) * SECONDS_PER_MINUTE)
             bucket = self._buckets.setdefault(minute, _Bucket(minute))
-            bucket.add(piece_end - t, frame.present, frame.slouched, frame.seen, frame.deltas,
+            bucket.add(piece_end - t, frame.present, frame.slouched, frame.seen, frame.severity,
                        frame.view)
             t = piece_end
         contiguous = self._present is not None and start <= self._present.end_s + 1e-6
@@ -204,7 +203,7 @@ class HistoryRecorder:
                                  end)
         if self._slouch is not None:
             self._slouch = Span("slouch", self._slouch.start_s, max(self._slouch.end_s, end),
-                                self._slouch.posture, self._slouch.worst_delta_deg)
+                                self._slouch.posture, self._slouch.worst)
         if any((m + 1) * SECONDS_PER_MINUTE <= end for m in self._buckets):
             self._flush(end)
 
@@ -212,17 +211,17 @@ class HistoryRecorder:
         at = self.wall(event.t_s)
         posture = event.posture.value if event.posture is not None else None
         if event.kind is EventKind.SLOUCH_START:
-            self._slouch = Span("slouch", at, now_s, posture, event.worst_delta_deg)
+            self._slouch = Span("slouch", at, now_s, posture, event.worst)
         elif event.kind is EventKind.SLOUCH_END:
             start = self._slouch.start_s if self._slouch is not None else at - event.duration_s
-            self.store.heartbeat(Span("slouch", start, at, posture, event.worst_delta_deg))
+            self.store.heartbeat(Span("slouch", start, at, posture, event.worst))
             self._slouch = None
         elif event.kind is EventKind.ALERT and self._slouch is not None:
             self._slouch = Span("slouch", self._slouch.start_s, max(self._slouch.end_s, now_s),
-                                posture, event.worst_delta_deg)
+                                posture, event.worst)
         if event.kind in _RECORDED_EVENTS:
             self._events.append(HistoryEvent(at, event.kind.value, event.duration_s, posture,
-                                             event.worst_delta_deg, event.repeat))
+                                             event.worst, event.repeat))
 
     def _flush(self, now_s: float | None, everything: bool = False) -> None:
         """Writes closed minutes (all of them if `everything`), events and open spans."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .errors import UserError
+from .readings import Readings
 from .history_store import (
     NAN, SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MemoryStore,
     MinuteSummary, Span, merge_heartbeat, merge_minutes,
@@ -23,7 +24,7 @@ from .history_store import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # PRAGMA application_id: "PCHI" (posture-cam history), so a foreign file is recognised.
 APPLICATION_ID = 0x50434849
 APP_NAME = "posture-cam history"
@@ -54,6 +55,27 @@ MIGRATIONS: list[tuple[str, ...]] = [
             n_frames INTEGER NOT NULL, image_width INTEGER NOT NULL,
             image_height INTEGER NOT NULL, source TEXT NOT NULL)""",
         f"INSERT INTO meta (key, value) VALUES ('app', '{APP_NAME}')",
+    ),
+    # 2: severities (reading / threshold) instead of degrees, so a frontal index and side
+    # angles share columns; a fourth kind, slump. Old degrees over the old defaults.
+    (
+        "ALTER TABLE minutes RENAME COLUMN head_mean_deg TO head_mean",
+        "ALTER TABLE minutes RENAME COLUMN head_worst_deg TO head_worst",
+        "ALTER TABLE minutes RENAME COLUMN trunk_mean_deg TO trunk_mean",
+        "ALTER TABLE minutes RENAME COLUMN trunk_worst_deg TO trunk_worst",
+        "ALTER TABLE minutes RENAME COLUMN shoulder_mean_deg TO shoulders_mean",
+        "ALTER TABLE minutes RENAME COLUMN shoulder_worst_deg TO shoulders_worst",
+        "ALTER TABLE minutes ADD COLUMN slump_mean REAL",
+        "ALTER TABLE minutes ADD COLUMN slump_worst REAL",
+        """UPDATE minutes SET head_mean = head_mean / 12.0, head_worst = head_worst / 12.0,
+            trunk_mean = trunk_mean / 12.0, trunk_worst = trunk_worst / 12.0,
+            shoulders_mean = shoulders_mean / 15.0, shoulders_worst = shoulders_worst / 15.0""",
+        "ALTER TABLE events RENAME COLUMN worst_delta_deg TO worst",
+        "ALTER TABLE spans RENAME COLUMN worst_delta_deg TO worst",
+        """UPDATE events SET worst = worst / (CASE posture WHEN 'shoulders_rounded' THEN 15.0
+            ELSE 12.0 END)""",
+        """UPDATE spans SET worst = worst / (CASE posture WHEN 'shoulders_rounded' THEN 15.0
+            ELSE 12.0 END)""",
     ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -116,42 +138,41 @@ class SqliteStore:
     def add_minutes(self, minutes: Sequence[MinuteSummary]) -> None:
         self._begin()
         for row in minutes:
-            found = self._db.execute("SELECT * FROM minutes WHERE minute = ?",
+            found = self._db.execute(f"SELECT {_MINUTE_COLUMNS} FROM minutes WHERE minute = ?",
                                      (row.minute,)).fetchone()
             if found is not None:
                 row = merge_minutes(_minute_from(found), row)
             self._db.execute(
-                "INSERT OR REPLACE INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.minute, row.present_s, row.slouched_s, row.measured_s,
-                 _num(row.head_mean_deg), _num(row.head_worst_deg), _num(row.trunk_mean_deg),
-                 _num(row.trunk_worst_deg), _num(row.shoulder_mean_deg),
-                 _num(row.shoulder_worst_deg), row.view))
+                f"INSERT OR REPLACE INTO minutes ({_MINUTE_COLUMNS}) "
+                f"VALUES ({', '.join('?' * (5 + 2 * len(Readings.names())))})",
+                (row.minute, row.present_s, row.slouched_s, row.measured_s, row.view,
+                 *map(_num, row.mean.values()), *map(_num, row.worst.values())))
 
     def add_events(self, events: Sequence[HistoryEvent]) -> None:
         self._begin()
         self._db.executemany(
-            "INSERT INTO events (t_s, kind, duration_s, posture, worst_delta_deg, repeat) "
+            "INSERT INTO events (t_s, kind, duration_s, posture, worst, repeat) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.t_s, e.kind, e.duration_s, e.posture, _num(e.worst_delta_deg), e.repeat)
+            [(e.t_s, e.kind, e.duration_s, e.posture, _num(e.worst), e.repeat)
              for e in events])
 
     def heartbeat(self, span: Span, pulsetime_s: float = 0.0) -> None:
         self._begin()
         found = self._db.execute(
-            "SELECT id, kind, start_s, end_s, posture, worst_delta_deg FROM spans "
+            "SELECT id, kind, start_s, end_s, posture, worst FROM spans "
             "WHERE kind = ? AND start_s <= ? ORDER BY start_s DESC, id DESC LIMIT 1",
             (span.kind, span.start_s)).fetchone()
         last = None if found is None else _span_from(found[1:])
         merged = merge_heartbeat(last, span, pulsetime_s)
         if merged is None:
             self._db.execute(
-                "INSERT INTO spans (kind, start_s, end_s, posture, worst_delta_deg) "
+                "INSERT INTO spans (kind, start_s, end_s, posture, worst) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (span.kind, span.start_s, span.end_s, span.posture, _num(span.worst_delta_deg)))
+                (span.kind, span.start_s, span.end_s, span.posture, _num(span.worst)))
         else:
             self._db.execute(
-                "UPDATE spans SET end_s = ?, posture = ?, worst_delta_deg = ? WHERE id = ?",
-                (merged.end_s, merged.posture, _num(merged.worst_delta_deg), found[0]))
+                "UPDATE spans SET end_s = ?, posture = ?, worst = ? WHERE id = ?",
+                (merged.end_s, merged.posture, _num(merged.worst), found[0]))
 
     def add_calibration(self, record: CalibrationRecord) -> None:
         self._begin()
@@ -171,20 +192,20 @@ class SqliteStore:
     def minutes(self, start_s: float, end_s: float) -> list[MinuteSummary]:
         first = math.ceil(start_s / SECONDS_PER_MINUTE)
         rows = self._db.execute(
-            "SELECT * FROM minutes WHERE minute >= ? AND minute * ? < ? ORDER BY minute",
-            (first, SECONDS_PER_MINUTE, end_s))
+            f"SELECT {_MINUTE_COLUMNS} FROM minutes WHERE minute >= ? AND minute * ? < ? "
+            "ORDER BY minute", (first, SECONDS_PER_MINUTE, end_s))
         return [_minute_from(r) for r in rows]
 
     def events(self, start_s: float, end_s: float) -> list[HistoryEvent]:
         rows = self._db.execute(
-            "SELECT t_s, kind, duration_s, posture, worst_delta_deg, repeat FROM events "
+            "SELECT t_s, kind, duration_s, posture, worst, repeat FROM events "
             "WHERE t_s >= ? AND t_s < ? ORDER BY t_s, id", (start_s, end_s))
         return [HistoryEvent(t, kind, d, posture, _flt(worst), repeat)
                 for t, kind, d, posture, worst, repeat in rows]
 
     def spans(self, start_s: float, end_s: float, kind: str | None = None) -> list[Span]:
         rows = self._db.execute(
-            "SELECT kind, start_s, end_s, posture, worst_delta_deg FROM spans "
+            "SELECT kind, start_s, end_s, posture, worst FROM spans "
             "WHERE start_s < ? AND end_s >= ? AND (? IS NULL OR kind = ?) ORDER BY start_s, id",
             (end_s, start_s, kind, kind))
         return [_span_from(r) for r in rows]
@@ -200,9 +221,16 @@ class SqliteStore:
         self._db.close()
 
 
+_MINUTE_COLUMNS = ", ".join(
+    ["minute", "present_s", "slouched_s", "measured_s", "view"]
+    + [f"{name}_mean" for name in Readings.names()] + [f"{name}_worst" for name in Readings.names()])
+
+
 def _minute_from(row: Sequence) -> MinuteSummary:  # type: ignore[type-arg]
-    minute, present, slouched, measured, *angles, view = row
-    return MinuteSummary(minute, present, slouched, measured, *map(_flt, angles), view=view)
+    minute, present, slouched, measured, view, *values = row
+    n = len(Readings.names())
+    return MinuteSummary(minute, present, slouched, measured,
+                         Readings(*map(_flt, values[:n])), Readings(*map(_flt, values[n:])), view)
 
 
 def _span_from(row: Sequence) -> Span:  # type: ignore[type-arg]

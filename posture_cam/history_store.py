@@ -2,7 +2,8 @@
 
 What is kept (never an image, never a landmark):
   minutes       one row per wall-clock minute (UTC epoch minute = unix time // 60): seconds
-                present and slouched, mean and worst angle changes, the camera view
+                present and slouched, the mean and worst severity of each kind of slouch
+                (its reading as a fraction of its threshold: 1 = slouching), the view
   events        alerts, movement reminders (repeat >= 1: the previous one was ignored),
                 breaks taken
   spans         time ranges that grow while a state lasts ("heartbeat" merging, as in
@@ -17,8 +18,10 @@ against each. Times are UTC epoch seconds. Pure: no file, no sqlite3 in this mod
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
+
+from .readings import Readings
 
 SECONDS_PER_MINUTE = 60
 NAN = float("nan")
@@ -26,18 +29,14 @@ NAN = float("nan")
 
 @dataclass(frozen=True)
 class MinuteSummary:
-    """One wall-clock minute. Angles are changes from calibration in degrees (NaN: none)."""
+    """One wall-clock minute. Severities: each reading over its threshold (NaN: none)."""
 
     minute: int  # UTC epoch minute: unix seconds // 60
     present_s: float  # at the desk (not away)
     slouched_s: float  # in a confirmed slouch
-    measured_s: float  # present with a person detected: the weight of the mean angles
-    head_mean_deg: float = NAN
-    head_worst_deg: float = NAN
-    trunk_mean_deg: float = NAN
-    trunk_worst_deg: float = NAN
-    shoulder_mean_deg: float = NAN
-    shoulder_worst_deg: float = NAN
+    measured_s: float  # present with a person detected: the weight of the means
+    mean: Readings = field(default_factory=Readings)
+    worst: Readings = field(default_factory=Readings)
     view: str = ""  # the view seen most during the minute: front / side / unknown
 
     @property
@@ -53,7 +52,7 @@ class HistoryEvent:
     kind: str
     duration_s: float = 0.0
     posture: str | None = None
-    worst_delta_deg: float = NAN
+    worst: float = NAN  # severity of the slouch at its worst
     repeat: int = 0
 
 
@@ -65,7 +64,7 @@ class Span:
     start_s: float
     end_s: float
     posture: str | None = None
-    worst_delta_deg: float = NAN
+    worst: float = NAN
 
     @property
     def duration_s(self) -> float:
@@ -109,12 +108,8 @@ def merge_minutes(old: MinuteSummary, new: MinuteSummary) -> MinuteSummary:
         present_s=min(SECONDS_PER_MINUTE, old.present_s + new.present_s),
         slouched_s=min(SECONDS_PER_MINUTE, old.slouched_s + new.slouched_s),
         measured_s=min(SECONDS_PER_MINUTE, wo + wn),
-        head_mean_deg=_wmean(old.head_mean_deg, wo, new.head_mean_deg, wn),
-        head_worst_deg=_nanmax(old.head_worst_deg, new.head_worst_deg),
-        trunk_mean_deg=_wmean(old.trunk_mean_deg, wo, new.trunk_mean_deg, wn),
-        trunk_worst_deg=_nanmax(old.trunk_worst_deg, new.trunk_worst_deg),
-        shoulder_mean_deg=_wmean(old.shoulder_mean_deg, wo, new.shoulder_mean_deg, wn),
-        shoulder_worst_deg=_nanmax(old.shoulder_worst_deg, new.shoulder_worst_deg),
+        mean=old.mean.combine(new.mean, lambda a, b: _wmean(a, wo, b, wn)),
+        worst=old.worst.combine(new.worst, _nanmax),
         view=old.view if old.present_s >= new.present_s else new.view,
     )
 
@@ -131,11 +126,11 @@ def merge_heartbeat(last: Span | None, beat: Span, pulsetime_s: float) -> Span |
         return None
     if not last.start_s <= beat.start_s <= last.end_s + pulsetime_s:
         return None
-    newer_worst = math.isfinite(beat.worst_delta_deg)
+    newer_worst = math.isfinite(beat.worst)
     same_span = beat.start_s == last.start_s
     return replace(last, end_s=beat.end_s if same_span else max(last.end_s, beat.end_s),
                    posture=beat.posture if beat.posture is not None else last.posture,
-                   worst_delta_deg=beat.worst_delta_deg if newer_worst else last.worst_delta_deg)
+                   worst=beat.worst if newer_worst else last.worst)
 
 
 # --- the protocol ------------------------------------------------------------------------

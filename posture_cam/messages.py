@@ -6,11 +6,13 @@ from .events import Event, EventKind, Posture
 
 POSTURE_TITLE = "Posture check"
 BREAK_TITLE = "Time to move"
+RECALIBRATE_TITLE = "Please recalibrate posture-cam"
 
 _SEEN = {
     Posture.HEAD_FORWARD: "Your head has been forward",
     Posture.TRUNK_FORWARD: "You have been leaning toward the screen",
     Posture.SHOULDERS_ROUNDED: "Your shoulders have been rounded",
+    Posture.SLUMPED: "You have been slumped down in your chair",
 }
 
 POSTURE_TIPS = {
@@ -28,6 +30,11 @@ POSTURE_TIPS = {
         "Squeeze your shoulder blades together for five seconds, then let them settle.",
         "Stretch your chest: hands behind your head, elbows wide, three slow breaths.",
         "Roll your shoulders up, back and down, and let your arms hang loose.",
+    ),
+    Posture.SLUMPED: (
+        "Slide your hips to the back of the seat and sit tall.",
+        "Plant your feet, push your hips back and let your spine stack up.",
+        "Stand up for a moment, then sit back down all the way to the backrest.",
     ),
 }
 
@@ -50,10 +57,14 @@ def duration_text(seconds: float) -> str:
 
 
 def compose(event: Event, rotation: int) -> tuple[str, str]:
-    """(title, body) for an alert or a break reminder: what was seen, then one thing to do.
+    """(title, body) for a notification: what was seen, then one thing to do.
 
     `rotation` picks the tip, so successive notifications of a kind do not repeat themselves.
     """
+    if event.kind is EventKind.RECALIBRATE:
+        return RECALIBRATE_TITLE, (
+            f"posture-cam no longer sees you as you were calibrated: {event.detail}. "
+            "When you sit the way you want to sit, run `posture-cam calibrate`.")
     if event.kind is EventKind.BREAK_DUE:
         tip = BREAK_TIPS[rotation % len(BREAK_TIPS)]
         return BREAK_TITLE, f"You have been sitting for {duration_text(event.duration_s)}. {tip}"

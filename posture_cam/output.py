@@ -19,6 +19,7 @@ _EVENT_TEXT = {
     EventKind.AWAY_END: "back",
     EventKind.BREAK_DUE: "BREAK REMINDER",
     EventKind.BREAK_TAKEN: "break taken",
+    EventKind.RECALIBRATE: "RECALIBRATE",
 }
 
 
@@ -29,12 +30,12 @@ def clock_text(t_s: float) -> str:
 
 def describe(event: Event) -> str:
     text = _EVENT_TEXT[event.kind]
-    if event.kind in (EventKind.ALERT, EventKind.BREAK_DUE):
+    if event.kind in (EventKind.ALERT, EventKind.BREAK_DUE, EventKind.RECALIBRATE):
         return f"{text}: {compose(event, event.repeat)[1]}"
     details = []
     if event.posture is not None:
         details.append(f"{event.posture.value.replace('_', ' ')}, worst "
-                       f"{event.worst_delta_deg:+.0f} deg")
+                       f"{event.worst:.0%} of its threshold")
     if event.duration_s:
         details.append(f"after {event.duration_s:.0f} s")
     return f"{text} ({'; '.join(details)})" if details else text

@@ -1,8 +1,9 @@
 """MediaPipe PoseLandmarker -> numpy landmarks. The only module that imports mediapipe.
 
 MediaPipe's native code logs straight to file descriptor 2; the CLI hides that noise
-(see `cli.hide_native_stderr`). The estimator runs in VIDEO mode (it tracks between frames, which is faster and steadier
-than detecting afresh) and must be closed deterministically: mediapipe 1.2.3 raises from
+(see `cli.hide_native_stderr`). The estimator follows one person in VIDEO mode (it tracks between frames, which is faster
+and steadier than detecting afresh) and looks for others now and then (see
+`PoseEstimator`). It must be closed deterministically: mediapipe 1.2.3 raises from
 `__del__` at interpreter exit otherwise. Use it as a context manager.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sys
 import zipfile
 from pathlib import Path
@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from .errors import UserError
+from .geometry import pose_centre_px, select_user
 from .landmarks import Pose, PoseFrame
 
 log = logging.getLogger(__name__)
@@ -70,35 +71,63 @@ def check_model(path: Path) -> None:
                             hint="rebuild it with models/build_model.py")
 
 
-class PoseEstimator:
-    """PoseLandmarker in VIDEO mode; `detect(image_bgr, t_s)` -> PoseFrame."""
+# How often to look for other people while following one (a survey costs about two
+# tracked frames), and how far the followed body may jump between frames before we look.
+SURVEY_EVERY_S = 5.0
+JUMP_SHARE_OF_WIDTH = 0.15
+# Survey poses this close to the followed one (share of the image width) are the same body.
+SAME_BODY_SHARE_OF_WIDTH = 0.12
 
-    def __init__(self, model_path: Path | None = None, num_poses: int = 2,
-                 max_image_width: int = 640, min_detection_confidence: float = 0.5) -> None:
+
+class PoseEstimator:
+    """One person followed by MediaPipe's PoseLandmarker; `detect(image_bgr, t_s)` -> PoseFrame.
+
+    Following one person in VIDEO mode (`num_poses=1`) lets the landmarker track: it runs
+    its person detector only when it has lost the person, and refines the landmarks from
+    the previous frame's region. Asking for two people instead makes it run the detector
+    on every frame with fewer than two people in view, which is nearly always: 1.7x the
+    cost, and a detector that misses some people a tracker keeps (../shared/real has one).
+    Other people still matter (a colleague nearer the camera is the user; a passer-by is
+    not), so every `SURVEY_EVERY_S`, and whenever the followed body jumps, a second
+    landmarker in IMAGE mode looks for up to two people. When it finds someone who should
+    be followed instead (`geometry.select_user`), the tracker starts afresh.
+    """
+
+    def __init__(self, model_path: Path | None = None, max_image_width: int = 640,
+                 min_detection_confidence: float = 0.5,
+                 survey_every_s: float = SURVEY_EVERY_S) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         check_model(self.model_path)
         from mediapipe.tasks.python import BaseOptions, vision  # slow import: only when needed
         import mediapipe as mp
 
         self._mp = mp
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=num_poses,
-            min_pose_detection_confidence=min_detection_confidence,
-            min_pose_presence_confidence=0.5,
-            min_tracking_confidence=0.5,
-        )
-        try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
-            raise UserError(f"pose model {self.model_path} could not be loaded: "
-                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                            hint="is it a pose_landmarker .task bundle?") from None
+        self._vision = vision
+        self._base_options = BaseOptions(model_asset_path=str(self.model_path))
+        self.min_detection_confidence = min_detection_confidence
+        self.survey_every_s = survey_every_s
+        self._landmarker = self._create(vision.RunningMode.VIDEO, num_poses=1)
+        self._surveyor = None  # created at the first survey
         self.max_image_width = max_image_width
         self._last_ms = -1
         self._offset_ms = 0
         self._rgb: np.ndarray | None = None
+        self._last_survey_t: float | None = None
+        self._last_centre: np.ndarray | None = None
+        self.surveys = 0
+        self.restarts = 0
+
+    def _create(self, mode, num_poses: int):  # noqa: ANN001, ANN202
+        options = self._vision.PoseLandmarkerOptions(
+            base_options=self._base_options, running_mode=mode, num_poses=num_poses,
+            min_pose_detection_confidence=self.min_detection_confidence,
+            min_pose_presence_confidence=0.5, min_tracking_confidence=0.5)
+        try:
+            return self._vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise UserError(f"pose model {self.model_path} could not be loaded: "
+                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                            hint="is it a pose_landmarker .task bundle?") from None
 
     def _prepare(self, image_bgr: np.ndarray) -> np.ndarray:
         """Downscale (cheap, before colour conversion) and convert into a reused buffer."""
@@ -114,30 +143,69 @@ class PoseEstimator:
         cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB, dst=self._rgb)
         return self._rgb
 
-    def detect(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame:
-        rgb = self._prepare(image_bgr)
-        height, width = rgb.shape[:2]
-        # VIDEO mode needs strictly increasing integer milliseconds. A source that starts
-        # again (a looped or re-read video) is shifted past the last timestamp, keeping
-        # the spacing between frames that MediaPipe's own smoothing relies on.
+    def _timestamp_ms(self, t_s: float) -> int:
+        """VIDEO mode needs strictly increasing integer milliseconds. A source that starts
+        again (a looped or re-read video) is shifted past the last timestamp, keeping the
+        spacing between frames that MediaPipe's own smoothing relies on."""
         t_ms = int(round(t_s * 1000)) + self._offset_ms
         if t_ms <= self._last_ms:
             self._offset_ms += self._last_ms + 1 - t_ms
             t_ms = self._last_ms + 1
         self._last_ms = t_ms
+        return t_ms
+
+    def detect(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame:
+        rgb = self._prepare(image_bgr)
+        height, width = rgb.shape[:2]
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, t_ms)
-        poses = tuple(
-            Pose.from_mediapipe(normalized, world, width, height)
-            for normalized, world in zip(result.pose_landmarks, result.pose_world_landmarks)
-        )
+        result = self._landmarker.detect_for_video(image, self._timestamp_ms(t_s))
+        poses = tuple(Pose.from_mediapipe(normalized, world, width, height)
+                      for normalized, world in zip(result.pose_landmarks,
+                                                   result.pose_world_landmarks))
+        if poses:
+            centre = pose_centre_px(poses[0])
+            jumped = (self._last_centre is not None and float(np.hypot(
+                *(centre - self._last_centre))) > JUMP_SHARE_OF_WIDTH * width)
+            due = self._last_survey_t is None or t_s - self._last_survey_t >= self.survey_every_s
+            self._last_centre = centre
+            if jumped or due:
+                poses = self._survey(image, poses, t_s, width, height)
+        else:
+            self._last_centre = None  # lost: the tracker's own detector searches again
         return PoseFrame(t_s, width, height, poses)
 
+    def _survey(self, image, tracked: tuple[Pose, ...], t_s: float,  # noqa: ANN001
+                width: int, height: int) -> tuple[Pose, ...]:
+        """The followed pose first, then anyone else a one-off detection finds."""
+        if self._surveyor is None:
+            self._surveyor = self._create(self._vision.RunningMode.IMAGE, num_poses=2)
+        self._last_survey_t = t_s
+        self.surveys += 1
+        result = self._surveyor.detect(image)
+        found = [Pose.from_mediapipe(n, w, width, height)
+                 for n, w in zip(result.pose_landmarks, result.pose_world_landmarks)]
+        followed = pose_centre_px(tracked[0])
+        others = tuple(p for p in found if float(np.hypot(*(pose_centre_px(p) - followed)))
+                       > SAME_BODY_SHARE_OF_WIDTH * width)
+        poses = tracked + others
+        if others and select_user(poses, followed, width) != 0:
+            self._restart()  # someone else should be followed: let the tracker find them
+        return poses
+
+    def _restart(self) -> None:
+        self._landmarker.close()
+        self._landmarker = self._create(self._vision.RunningMode.VIDEO, num_poses=1)
+        self._last_ms = -1
+        self._offset_ms = 0
+        self._last_centre = None
+        self.restarts += 1
+
     def close(self) -> None:
-        landmarker = getattr(self, "_landmarker", None)
-        if landmarker is not None:
-            landmarker.close()
-            self._landmarker = None
+        for name in ("_landmarker", "_surveyor"):
+            landmarker = getattr(self, name, None)
+            if landmarker is not None:
+                landmarker.close()
+                setattr(self, name, None)
 
     def __enter__(self) -> "PoseEstimator":
         return self

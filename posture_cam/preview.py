@@ -48,9 +48,9 @@ def draw_overlay(image_bgr: np.ndarray, result: StepResult) -> np.ndarray:
     s = result.sample
     lines = [f"{result.state.value}  ({s.view.value} view, confidence {s.confidence:.2f})"]
     if s.person_seen:
-        lines += [f"head forward {s.head_delta_deg:+5.1f} deg",
-                  f"trunk forward {s.trunk_delta_deg:+5.1f} deg",
-                  f"shoulders rounded {s.shoulder_delta_deg:+5.1f} deg"]
+        lines += [f"{name:<9} {100 * value:4.0f} % of its threshold"
+                  for name, value in zip(s.severity.names(), s.severity.values())
+                  if value == value]
     for i, text in enumerate(lines):
         y = 22 + 22 * i
         cv2.putText(canvas, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)

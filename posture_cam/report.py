@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .errors import UserError
 from .history_sqlite import open_history
+from .readings import Readings
 from .summary import Period, Summary, day_bounds, load_period, week_days
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
     """The summary as (label, value) pairs, for the terminal and the HTML table alike."""
     streak = s.longest_streak
     several_days = s.end_s - s.start_s > 25 * 3600
-    head, trunk, shoulders = (f"{v:+.0f}°" if math.isfinite(v) else "-" for v in s.mean_deltas_deg)
+    nearness = ", ".join(f"{name} {percent(value)}" for name, value
+                         in zip(Readings.names(), s.mean_severity.values()) if math.isfinite(value))
     return [
         ("at the desk", format_duration(s.present_s)),
         ("upright", f"{percent(s.upright_share)} of that time"),
@@ -116,8 +118,7 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         ("sitting streaks", "-" if streak is None else
          f"{len(s.streaks)}, longest {format_duration(streak.duration_s)} "
          f"({_clock(streak.start_s, several_days)}-{_clock(streak.end_s)})"),
-        ("mean change", f"head {head}, trunk {trunk}, shoulders {shoulders} "
-                        "from your calibration"),
+        ("near slouching", f"{nearness or '-'} of the way to each threshold, on average"),
     ]
 
 

@@ -22,7 +22,11 @@ from .report import format_duration, percent
 from .summary import Period
 
 COLOURS = {"upright": "#4caf50", "slouch": "#e53935", "head": "#1e88e5", "trunk": "#8e24aa",
-           "shoulders": "#fb8c00", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825"}
+           "shoulders": "#fb8c00", "slump": "#6d4c41", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825"}
+
+
+LABELS = {"head": "head forward", "trunk": "leaning in", "shoulders": "shoulders rounded",
+          "slump": "slumped"}
 
 
 def _local(t_s: float) -> datetime:
@@ -37,13 +41,13 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
     minutes = period.minutes
     centres = [_local(m.start_s + SECONDS_PER_MINUTE / 2) for m in minutes]
-    for name, attr in (("head", "head_mean_deg"), ("trunk", "trunk_mean_deg"),
-                       ("shoulders", "shoulder_mean_deg")):
-        values = _with_gaps([getattr(m, attr) for m in minutes], minutes)
+    for name, label in LABELS.items():
+        values = _with_gaps([100 * getattr(m.mean, name) for m in minutes], minutes)
+        if not any(math.isfinite(v) for v in values if v is not None):
+            continue
         top.plot(_with_gaps(centres, minutes, None), values, color=COLOURS[name], lw=1.6,
-                 marker="o", ms=2.5, label=f"{name} forward" if name != "shoulders"
-                 else "shoulders rounded")
-    top.axhline(0, color="0.4", lw=0.8, ls=":")
+                 marker="o", ms=2.5, label=label)
+    top.axhline(100, color=COLOURS["slouch"], lw=0.8, ls=":")
     for span in period.spans:
         if span.kind == "slouch":
             top.axvspan(_local(span.start_s), _local(span.end_s), color=COLOURS["slouch"],
@@ -60,9 +64,9 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
             handles.append(top.scatter(times, [1.0] * len(times), marker=marker, s=55,
                                        color=colour, zorder=5, clip_on=False, label=label,
                                        transform=on_top_edge))
-    top.set_title("How far you leaned from your calibrated posture", loc="left",
+    top.set_title("How near slouching you were (100 % = the threshold)", loc="left",
                   fontsize=10, pad=14)
-    top.set_ylabel("change from calibration (°)\nmean per minute")
+    top.set_ylabel("% of the slouch threshold\nmean per minute")
     top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9,
                frameon=False)
     top.grid(alpha=0.3)

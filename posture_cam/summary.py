@@ -14,6 +14,7 @@ from typing import Sequence
 
 from .events import EventKind
 from .history_store import HistoryEvent, HistoryStore, MinuteSummary, Span
+from .readings import Readings
 
 # An absence at least this long ends a sitting streak (the default of breaks.away_reset_s).
 BREAK_GAP_S = 120.0
@@ -46,7 +47,7 @@ class Summary:
     reminders_ignored: int
     breaks_taken: int
     streaks: tuple[Streak, ...]
-    mean_deltas_deg: tuple[float, float, float]  # head, trunk, shoulders
+    mean_severity: Readings  # each kind's mean reading over its threshold
 
     @property
     def upright_share(self) -> float:
@@ -80,7 +81,7 @@ def clip(spans: Sequence[Span], start_s: float, end_s: float) -> list[Span]:
     for s in spans:
         a, b = max(s.start_s, start_s), min(s.end_s, end_s)
         if b > a:
-            out.append(Span(s.kind, a, b, s.posture, s.worst_delta_deg))
+            out.append(Span(s.kind, a, b, s.posture, s.worst))
     return out
 
 
@@ -109,15 +110,15 @@ def sitting_streaks(present: Sequence[Span], break_gap_s: float = BREAK_GAP_S) -
     return streaks
 
 
-def mean_deltas(minutes: Sequence[MinuteSummary]) -> tuple[float, float, float]:
-    """Mean head, trunk and shoulder changes from calibration, weighted by measured time."""
-    out = []
-    for name in ("head_mean_deg", "trunk_mean_deg", "shoulder_mean_deg"):
-        pairs = [(getattr(m, name), m.measured_s) for m in minutes
-                 if math.isfinite(getattr(m, name)) and m.measured_s > 0]
+def mean_severity(minutes: Sequence[MinuteSummary]) -> Readings:
+    """Each kind's mean severity, weighted by measured time (NaN where never measured)."""
+    def mean_of(name: str) -> float:
+        pairs = [(getattr(m.mean, name), m.measured_s) for m in minutes
+                 if math.isfinite(getattr(m.mean, name)) and m.measured_s > 0]
         weight = sum(w for _, w in pairs)
-        out.append(sum(v * w for v, w in pairs) / weight if weight > 0 else math.nan)
-    return out[0], out[1], out[2]
+        return sum(v * w for v, w in pairs) / weight if weight > 0 else math.nan
+
+    return Readings.of(mean_of)
 
 
 def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
@@ -137,7 +138,7 @@ def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
         reminders_ignored=count_events(events, EventKind.BREAK_DUE, min_repeat=1),
         breaks_taken=count_events(events, EventKind.BREAK_TAKEN),
         streaks=tuple(sitting_streaks(present, break_gap_s)),
-        mean_deltas_deg=mean_deltas(minutes),
+        mean_severity=mean_severity(minutes),
     )
 
 

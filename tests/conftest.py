@@ -70,7 +70,7 @@ def sample_truth(name: str) -> dict:
 # Scripted StepResults from the real pipeline stages after the model (decision, breaks),
 # with the analyzer replaced by a script: hours of history in a second, no video.
 
-SCRIPT_DELTAS_DEG = {"upright": (1.0, 0.5, 0.0), "slouched": (20.0, 6.0, 4.0)}
+SCRIPT_DELTAS_DEG = {"upright": (1.2, 0.6, 0.0, -0.6), "slouched": (24.0, 6.0, 4.5, -6.0)}
 
 
 class ScriptedAnalyzer:
@@ -89,9 +89,12 @@ class ScriptedAnalyzer:
         label = self.label_at(pose_frame.t_s)
         if label == "away":
             return PostureSample.nobody(pose_frame.t_s)
-        head, trunk, shoulder = SCRIPT_DELTAS_DEG[label]
-        return PostureSample(pose_frame.t_s, True, 1, View.FRONT, 15 + head, trunk,
-                             10 + shoulder, head, trunk, shoulder, 0.9)
+        from posture_cam.config import SlouchConfig
+        from posture_cam.readings import Readings
+
+        readings = Readings(*SCRIPT_DELTAS_DEG[label])
+        severity = readings.over(SlouchConfig().thresholds(front=False))
+        return PostureSample(pose_frame.t_s, True, 1, View.FRONT, readings, severity, 0.9)
 
 
 def scripted_steps(script, step_s: float = 0.5, t0_s: float = 0.0, config=None):

@@ -17,7 +17,7 @@ from posture_cam.pipeline import StepResult
 
 
 def alert(t, duration_s=45.0, posture=Posture.HEAD_FORWARD):
-    return Event(EventKind.ALERT, t, duration_s=duration_s, posture=posture, worst_delta_deg=20)
+    return Event(EventKind.ALERT, t, duration_s=duration_s, posture=posture, worst=1.7)
 
 
 def break_due(t, duration_s=3600.0):

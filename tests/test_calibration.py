@@ -5,7 +5,7 @@ import json
 import pytest
 
 from factories import make_pose
-from posture_cam.calibration import build_baseline, load_baseline, save_baseline
+from posture_cam.calibration import Framing, build_baseline, load_baseline, save_baseline
 from posture_cam.errors import UserError
 from posture_cam.geometry import View, extract_features
 
@@ -19,7 +19,9 @@ def test_baseline_is_the_median_posture_and_knows_the_view():
     baseline = build_baseline(frames, 640, 480, source="test")
     assert baseline.view is View.FRONT
     assert baseline.n_frames == 12
-    assert baseline.median.ear_drop_ratio == pytest.approx(_features(head_forward_deg=11).ear_drop_ratio)
+    assert baseline.framing is Framing.FULL
+    assert baseline.median.head_below_centre_hw == pytest.approx(
+        _features(head_forward_deg=11).head_below_centre_hw)
 
 
 def test_refuses_when_nobody_is_seen():
@@ -45,7 +47,8 @@ def test_save_and_load_round_trip(tmp_path):
     save_baseline(baseline, path)
     loaded = load_baseline(path)
     assert loaded.view is baseline.view
-    assert loaded.median.ear_drop_ratio == pytest.approx(baseline.median.ear_drop_ratio)
+    assert loaded.framing is baseline.framing and loaded.facing == baseline.facing
+    assert loaded.median.head_below_centre_hw == pytest.approx(baseline.median.head_below_centre_hw)
     assert list(path.parent.iterdir()) == [path]  # no temp files left behind
 
 
@@ -53,7 +56,8 @@ def test_save_and_load_round_trip(tmp_path):
     ("{not json", "not valid JSON"),
     ('{"format": "something else"}', "not a posture-cam calibration"),
     ('{"format": "posture_cam.calibration", "version": 99}', "version 99"),
-    ('{"format": "posture_cam.calibration", "version": 1, "view": "front"}', "damaged"),
+    ('{"format": "posture_cam.calibration", "version": 1}', "version 1"),
+    ('{"format": "posture_cam.calibration", "version": 2, "view": "front"}', "damaged"),
 ])
 def test_damaged_calibration_files_give_one_line_errors(tmp_path, content, message):
     path = tmp_path / "calibration.json"

@@ -42,7 +42,7 @@ def test_each_frame_lasts_until_the_next_and_fills_wall_clock_minutes(steps):
     assert [m.minute - M0 for m in rows] == [0, 1, 2]
     assert [m.present_s for m in rows] == pytest.approx([60, 60, 30])
     assert all(m.slouched_s == 0 and m.view == "front" for m in rows)
-    assert rows[0].head_mean_deg == pytest.approx(1.0, abs=0.01)
+    assert rows[0].mean.head == pytest.approx(0.1, abs=0.001)  # 1.2 deg of 12
 
 
 def test_wall_time_starts_at_the_origin_whatever_the_frame_clock(steps):
@@ -93,12 +93,13 @@ def test_a_gap_between_frames_is_capped_at_twice_the_usual_step(steps):
 def test_slouched_time_and_a_slouch_span_with_its_worst_posture(steps):
     store = record(steps([(30, "upright"), (60, "slouched"), (30, "upright")], config=QUICK))
     slouched = sum(m.slouched_s for m in store.minutes(0, 2e9))
-    # confirmed after onset_s (3 s), cleared after recovery_s (5 s) upright
-    assert slouched == pytest.approx(60 - 3 + 5, abs=1.0)
+    # confirmed after onset_s, cleared after recovery_s upright
+    assert slouched == pytest.approx(60 - QUICK.slouch.onset_s + QUICK.slouch.recovery_s,
+                                     abs=1.0)
     [span] = store.spans(0, 2e9, "slouch")
     assert span.start_s - ORIGIN == pytest.approx(30, abs=0.6)
     assert span.end_s - ORIGIN == pytest.approx(90, abs=0.6)
-    assert span.posture == "head_forward" and span.worst_delta_deg == pytest.approx(20, abs=1)
+    assert span.posture == "head_forward" and span.worst == pytest.approx(2.0, abs=0.1)  # 24 deg of 12
 
 
 def test_alerts_and_ignored_break_reminders_are_recorded(steps):
@@ -148,11 +149,12 @@ def test_no_frames_no_rows(tmp_path):
 
 
 def test_record_calibration_notes_view_and_frames_but_no_image(tmp_path):
-    from posture_cam.calibration import Baseline
+    from posture_cam.calibration import Baseline, Framing
     from posture_cam.geometry import Features, View
 
     nan = Features(*[math.nan] * len(Features.names()))
-    baseline = Baseline(View.SIDE, nan, nan, 37, 640, 480, "2026-11-20T08:55:00+00:00", "camera 0")
+    baseline = Baseline(View.SIDE, Framing.FULL, 1.0, nan, nan, 37, 640, 480,
+                        "2026-11-20T08:55:00+00:00", "camera 0")
     path = tmp_path / "h.sqlite3"
     record_calibration(path, baseline)
     [cal] = open_history(path).calibrations(0, 2e9)

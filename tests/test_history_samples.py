@@ -18,6 +18,8 @@ from datetime import date
 
 import pytest
 
+from posture_cam.config import SlouchConfig
+
 from conftest import ROOT, sample, sample_truth
 from posture_cam.history_sqlite import open_history
 from posture_cam.summary import day_bounds, load_period
@@ -29,7 +31,7 @@ CLIPS = ["front_upright_a", "front_forward_head_a", "front_rounded_shoulders_b",
 START = "2026-11-20T09:00"
 DAY = date(2026, 11, 20)
 ALERT_AFTER_S = 5.0
-ONSET_S, COOLDOWN_S = 3.0, 600.0  # the defaults of slouch.onset_s and slouch.cooldown_s
+ONSET_S, COOLDOWN_S = SlouchConfig().onset_s, SlouchConfig().cooldown_s
 
 
 def posture_cam(*args, env=None, timeout=600):
@@ -63,10 +65,8 @@ def history_of(replayed, name):
 # Clips on which the analyzer (not the history) disagrees with the truth, with the figures
 # measured on 2026-11-25. Strict: once the analyzer gets them right the test passes, xfail
 # turns that into a failure, and the entry must go.
-MISSED_SLOUCH = {
-    "front_rounded_shoulders_b": "the analyzer misses frontal shoulder rounding: "
-                                 "0 s slouched, no alert; truth 25.5 s",
-}
+MISSED_SLOUCH: dict[str, str] = {}  # none at present; the rounded-shoulders clip is caught
+
 
 def clips(*known: dict[str, str]):
     reasons = {k: v for d in known for k, v in d.items()}
@@ -118,7 +118,7 @@ def test_slouched_time_matches_the_truth(name, replayed):
     s = summary_of(history_of(replayed, name))
     expected = truth_seconds(truth, "slouched")
     print(f"{name}: slouched {s.slouched_s:.1f} s, truth {expected:.1f} s")
-    # per slouch: confirmed onset_s (3 s) late, cleared recovery_s (5 s) late, ~1 s smoothing
+    # per slouch: confirmed onset_s late, cleared recovery_s late, ~1 s smoothing
     assert s.slouched_s == pytest.approx(expected,
                                          abs=2.0 + 4.0 * len(segments(truth, "slouched")))
 

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from posture_cam.history_sqlite import STORES
+from posture_cam.readings import Readings
 from posture_cam.history_store import (
     CalibrationRecord, HistoryEvent, MinuteSummary, Span, merge_heartbeat, merge_minutes,
 )
@@ -22,8 +23,8 @@ def store(request, tmp_path):
 
 
 def minute(offset: int, present=60.0, slouched=0.0, head=2.0, view="front") -> MinuteSummary:
-    return MinuteSummary(M0 + offset, present, slouched, present, head, head + 5, 1.0, 3.0,
-                         0.5, 1.5, view)
+    return MinuteSummary(M0 + offset, present, slouched, present,
+                         Readings(head, 1.0, 0.5, 0.2), Readings(head + 5, 3.0, 1.5, 0.4), view)
 
 
 def test_minutes_come_back_as_written_including_missing_angles(store):
@@ -32,7 +33,7 @@ def test_minutes_come_back_as_written_including_missing_angles(store):
     store.commit()
     back = store.minutes(T0, T0 + 3600)
     assert back[0] == rows[0]
-    assert back[1].present_s == 30.0 and math.isnan(back[1].head_mean_deg)
+    assert back[1].present_s == 30.0 and math.isnan(back[1].mean.head)
     assert back[1].view == ""
 
 
@@ -49,8 +50,8 @@ def test_the_same_minute_written_twice_is_merged_not_duplicated(store):
     store.commit()
     [row] = store.minutes(T0, T0 + 60)
     assert row.present_s == 50.0 and row.slouched_s == 15.0
-    assert row.head_mean_deg == pytest.approx(6.0)  # weighted 20 s x 0 + 30 s x 10
-    assert row.head_worst_deg == 15.0
+    assert row.mean.head == pytest.approx(6.0)  # weighted 20 s x 0 + 30 s x 10
+    assert row.worst.head == 15.0
 
 
 def test_events_keep_their_fields_and_come_back_by_time(store):
@@ -61,7 +62,7 @@ def test_events_keep_their_fields_and_come_back_by_time(store):
     back = store.events(T0, T0 + 60)
     assert back[0] == early
     assert back[1].kind == "break_due" and back[1].repeat == 1 and back[1].posture is None
-    assert math.isnan(back[1].worst_delta_deg)
+    assert math.isnan(back[1].worst)
     assert store.events(T0 + 20, T0 + 50) == []
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from posture_cam.readings import Readings
 from posture_cam.history_store import HistoryEvent, MinuteSummary, Span
 from posture_cam.summary import (
     Streak, day_bounds, sitting_streaks, summarize, upright_share_of, week_days,
@@ -34,7 +35,7 @@ def test_upright_share_is_the_share_of_desk_time_not_slouched():
 
 
 def test_summary_counts_alerts_breaks_and_ignored_reminders():
-    minutes = [MinuteSummary(M0 + i, 60.0, 30.0 if i < 4 else 0.0, 60.0, 5.0) for i in range(10)]
+    minutes = [MinuteSummary(M0 + i, 60.0, 30.0 if i < 4 else 0.0, 60.0, Readings(head=0.5)) for i in range(10)]
     events = [HistoryEvent(T0 + 100, "alert", 45.0, "head_forward", 18.0, 0),
               HistoryEvent(T0 + 200, "break_due", 3600.0),
               HistoryEvent(T0 + 300, "break_due", 4200.0, repeat=1),
@@ -47,7 +48,7 @@ def test_summary_counts_alerts_breaks_and_ignored_reminders():
     assert (s.slouches, s.longest_slouch_s) == (2, 130)
     assert (s.alerts, s.break_reminders, s.reminders_ignored, s.breaks_taken) == (1, 2, 1, 1)
     assert s.longest_streak == Streak(T0, T0 + 600)
-    assert s.mean_deltas_deg[0] == pytest.approx(5.0)
+    assert s.mean_severity.head == pytest.approx(0.5)
 
 
 def test_summary_clips_spans_and_ignores_rows_outside_the_period():

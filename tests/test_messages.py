@@ -9,13 +9,14 @@ from posture_cam.messages import (BREAK_TIPS, BREAK_TITLE, POSTURE_TIPS, POSTURE
 
 def alert(posture, duration_s=120.0):
     return Event(EventKind.ALERT, 500.0, duration_s=duration_s, posture=posture,
-                 worst_delta_deg=20.0)
+                 worst=1.6)
 
 
 @pytest.mark.parametrize("posture, seen", [
     (Posture.HEAD_FORWARD, "Your head has been forward for 2 min."),
     (Posture.TRUNK_FORWARD, "You have been leaning toward the screen for 2 min."),
     (Posture.SHOULDERS_ROUNDED, "Your shoulders have been rounded for 2 min."),
+    (Posture.SLUMPED, "You have been slumped down in your chair for 2 min."),
 ])
 def test_alert_says_what_was_seen_and_for_how_long(posture, seen):
     title, body = compose(alert(posture), 0)
@@ -30,6 +31,14 @@ def test_each_posture_rotates_through_distinct_short_tips(posture):
     assert len(set(bodies)) == len(bodies) >= 3
     assert compose(alert(posture), len(bodies))[1] == bodies[0]  # wraps around
     assert all(len(body) <= 160 for body in bodies)  # fits a notification bubble
+
+
+def test_recalibration_request_says_why_and_what_to_run():
+    event = Event(EventKind.RECALIBRATE, 400.0, detail="you sit nearer the camera than at "
+                                                       "calibration")
+    title, body = compose(event, 0)
+    assert "recalibrate" in title.lower()
+    assert "you sit nearer the camera" in body and "posture-cam calibrate" in body
 
 
 def test_break_reminder_says_how_long_and_asks_to_move():

@@ -72,9 +72,10 @@ def _valid_calibration_json() -> dict:
 
 
 @pytest.mark.parametrize("edit, named", [
-    (lambda d: d["median"].update(shoulder_width_px=0), "shoulder_width_px"),
-    (lambda d: d["median"].update(shoulder_width_px=None), "shoulder_width_px"),
-    (lambda d: d["median"].update(ear_drop_ratio=float("inf")), "ear_drop_ratio"),
+    (lambda d: d["median"].update(head_width_px=0), "head_width_px"),
+    (lambda d: d["median"].update(head_width_px=None), "head_width_px"),
+    (lambda d: d["median"].update(head_distance_hw=float("inf")), "head_distance_hw"),
+    (lambda d: d.update(framing="sideways"), "sideways"),
     (lambda d: d["median"].update(head_visible=7.5), "head_visible"),
     (lambda d: d["median"].update(shoulder_width_px=True), "true/false"),
     (lambda d: d.update(image_width=-5), "-5x480"),

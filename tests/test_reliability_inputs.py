@@ -184,10 +184,12 @@ def passer_by_timeline(tmp_path_factory):
 def test_a_passer_by_does_not_take_over_the_analysis(passer_by_timeline):
     """The user sits upright throughout; someone smaller walks in behind them at 10 s."""
     frames = [r for r in passer_by_timeline if r["type"] == "frame"]
-    assert len([f for f in frames if f["n_people"] >= 2]) > 50, "the model saw the passer-by"
+    # The user is tracked; every few seconds a survey looks for others (pose.py)
+    seen_both = [f["t_s"] for f in frames if f["n_people"] >= 2]
+    assert len(seen_both) >= 2 and all(10 <= t < 30 for t in seen_both), seen_both
     # Following the other body would make the angles jump from one frame to the next.
-    for angle in ("head_delta_deg", "trunk_delta_deg"):
-        values = [f[angle] for f in frames if f[angle] is not None]
+    for angle in ("head", "trunk"):
+        values = [f["readings"][angle] for f in frames if f["readings"][angle] is not None]
         assert len(values) > 0.9 * len(frames)
         assert max(abs(b - a) for a, b in zip(values, values[1:])) < 8, angle
     assert not [r for r in passer_by_timeline if r.get("event") == EventKind.ALERT.value]

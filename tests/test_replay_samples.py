@@ -81,9 +81,10 @@ def test_calibrate_from_a_video_then_replay_with_that_calibration(cli, tmp_path,
 def test_json_records_carry_every_documented_field(cli):
     records = cli("replay", sample("side_upright_b"), "--json").json_lines()
     frame = next(r for r in records if r["type"] == "frame")
-    assert set(frame) >= {"t_s", "person_seen", "n_people", "view", "head_forward_deg",
-                          "trunk_forward_deg", "shoulder_rounding_deg", "head_delta_deg",
-                          "trunk_delta_deg", "shoulder_delta_deg", "confidence", "state"}
+    assert set(frame) >= {"t_s", "person_seen", "n_people", "view", "readings", "severity",
+                          "confidence", "over_threshold", "state"}
+    assert set(frame["readings"]) == set(frame["severity"]) == {"head", "trunk", "shoulders",
+                                                                "slump"}
     assert frame["view"] == "side"
     times = [r["t_s"] for r in records if r["type"] == "frame"]
     assert times == sorted(times) and times[1] - times[0] == pytest.approx(0.5)

@@ -24,7 +24,7 @@ from conftest import sample
 
 from posture_cam import monitor
 from posture_cam.alerts import Alerter
-from posture_cam.commands import build_pipeline
+from posture_cam.pipeline import build_pipeline
 from posture_cam.config import Config
 from posture_cam.notify import RecordingNotifier
 from posture_cam.output import JsonLinesSink
