@@ -109,9 +109,9 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from posture_cam.calibration import load_baseline
-    from posture_cam.pipeline import build_pipeline
-    from posture_cam.config import Config
+    from posture_cam.storage import load_baseline
+    from posture_cam.core.pipeline import build_pipeline
+    from posture_cam.core.settings import Config
     from posture_cam.pose import PoseEstimator, default_model_path
     from posture_cam.sources import VideoFileSource
 
@@ -338,7 +338,7 @@ class _Announcements:
         self.alert_t: list[float] = []
 
     def handle(self, result) -> None:  # noqa: ANN001
-        from posture_cam.events import EventKind
+        from posture_cam.core.events import EventKind
 
         self.frame_t.append(result.sample.t_s)
         kinds = {e.kind for e in result.events}
@@ -357,9 +357,9 @@ def _camera_run(clip: Path, calibration: Path, duty_cycle: bool, seconds: float,
     monitor.run; in real time, or on a simulated clock (same frames, no waiting)."""
     from fake_camera import FakeCamera, FakeClock, StopAt, VideoScene
     from posture_cam import monitor
-    from posture_cam.calibration import load_baseline
-    from posture_cam.pipeline import build_pipeline
-    from posture_cam.config import Config
+    from posture_cam.storage import load_baseline
+    from posture_cam.core.pipeline import build_pipeline
+    from posture_cam.core.settings import Config
     from posture_cam.pose import PoseEstimator
     from posture_cam.sources import CameraSource
 
@@ -400,7 +400,7 @@ def _delays(announced: list[float], starts: list[float], window_s: float) -> lis
 
 def bench_duty(report: Report, clip: Path, calibration: Path, minutes: float,
                tmp: Path) -> None:
-    from posture_cam.config import Config
+    from posture_cam.core.settings import Config
 
     config = Config()
     loop_clip, slouch_from, slouch_to = long_slouch_clip(clip, tmp / "long_slouch.mp4")

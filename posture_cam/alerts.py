@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
 from .control import SnoozeWatch
-from .decision import State
-from .events import Event, EventKind
-from .messages import compose, duration_text
+from .core.decision import State
+from .core.events import Event, EventKind
+from .core.messages import compose, duration_text
 from .notify import Notifier
 
 if TYPE_CHECKING:
-    from .pipeline import StepResult
+    from .core.pipeline import StepResult
 
 log = logging.getLogger(__name__)
 

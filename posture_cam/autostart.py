@@ -13,13 +13,15 @@ whose bin/ is not on the login PATH.
 
 from __future__ import annotations
 
+
 import os
 import plistlib
 import sys
 from dataclasses import dataclass
+from typing import TextIO
 from pathlib import Path
 
-from .errors import UserError
+from .core.errors import UserError
 from .paths import Paths
 
 DESKTOP_FILE = "posture-cam.desktop"
@@ -141,28 +143,32 @@ def remove(entry: Entry, platform: str | None = None) -> bool:
     return True
 
 
-def run_autostart(action: str, platform: str | None = None, paths: Paths | None = None) -> int:
+def run_autostart(action: str, platform: str | None = None, paths: Paths | None = None,
+                  out: TextIO | None = None) -> int:
+    def say(*parts: object) -> None:
+        print(*parts, file=out or sys.stdout)
+
     entry = entry_for(platform)
     shown = " ".join(entry.command)
     if action == "install":
         replaced = install(entry)
-        print(f"{'Updated' if replaced else 'Installed'} {entry.path}")
-        print(f"At your next login it runs: {shown}")
+        say(f"{'Updated' if replaced else 'Installed'} {entry.path}")
+        say(f"At your next login it runs: {shown}")
         calibration = (paths or Paths.for_user()).calibration_file
         if not calibration.exists():
-            print("Run `posture-cam calibrate` once before that: the monitor needs your baseline.")
+            say("Run `posture-cam calibrate` once before that: the monitor needs your baseline.")
         return 0
     if action == "remove":
-        print(f"Removed {entry.path}" if remove(entry, platform)
+        say(f"Removed {entry.path}" if remove(entry, platform)
               else "Autostart was not installed; nothing to remove.")
         return 0
     if action == "status":
         if not entry.path.exists():
-            print(f"Autostart is off (no {entry.path}).")
+            say(f"Autostart is off (no {entry.path}).")
             return 1
         current = entry.path.read_bytes() == entry.content
-        print(f"Autostart is on: {entry.path}")
-        print(f"It runs: {shown}" if current else
+        say(f"Autostart is on: {entry.path}")
+        say(f"It runs: {shown}" if current else
               "It was written by another installation of posture-cam; "
               "`posture-cam autostart install` updates it to this one.")
         return 0

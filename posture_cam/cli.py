@@ -1,8 +1,8 @@
 """`posture-cam`: argument parsing and error handling; the commands live in commands.py.
 
-`main(argv) -> int` never lets a user mistake end in a traceback: a `UserError` (and the
-OS/OpenCV errors that bad input causes) becomes one line on stderr and exit status 1.
-`--debug` shows tracebacks for everything.
+`main(argv, paths, out, err) -> int` never lets a user mistake end in a traceback: a
+`UserError` becomes one line on `err` and exit status 1. `--debug` shows tracebacks for
+everything. Folders and streams are arguments, so tests run the CLI in-process.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ import enum
 import logging
 import os
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Sequence, TextIO
 
 from . import __version__
-from .errors import UserError
+from .core.errors import UserError
+from .core.settings import Config
+from .paths import Paths
+from .wiring import Env, SourceSpec
 
 log = logging.getLogger("posture_cam")
 
@@ -138,9 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("resume", help="end a snooze: alerts resume at once")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    p = commands.add_parser("config", help="print or check the settings")
+    p = commands.add_parser(
+        "config", help="where posture-cam keeps its files; the settings",
+        description="Prints where the settings, calibration, history and log are (as the "
+                    "other commands will use them, --config and --set included), or the "
+                    "commented default settings, or checks a settings file.")
     p.add_argument("--defaults", action="store_true", help="print the commented default settings")
     p.add_argument("--check", metavar="FILE", help="validate a settings file")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (TOML); default: config.toml in the config dir")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                   help="override one setting, e.g. --set history.path=/tmp/h.sqlite3")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     p = commands.add_parser("doctor", help="check the model, camera, notifications and files")
@@ -164,25 +176,90 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return ExitStatus.USAGE
-    debug = getattr(args, "debug", False)
-    logging.basicConfig(
-        level=logging.DEBUG if debug else (logging.INFO if getattr(args, "verbose", False)
-                                           else logging.WARNING),
-        format="posture-cam: %(message)s", stream=sys.stderr)
+def _settings(args: argparse.Namespace, paths: Paths) -> Config:
+    from .config import settings_from
+
+    config_file = Path(args.config) if getattr(args, "config", None) else (
+        paths.config_file if paths.config_file.exists() else None)
+    return settings_from(config_file, getattr(args, "set", []) or [])
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _source(args: argparse.Namespace) -> SourceSpec:
+    return SourceSpec(video=_optional_path(getattr(args, "source", None)),
+                      camera=getattr(args, "camera", None), loop=getattr(args, "loop", False),
+                      duty_cycle=getattr(args, "duty_cycle", False))
+
+
+def dispatch(args: argparse.Namespace, env: Env) -> int:
+    """argparse's Namespace stops here: every command gets typed arguments."""
     from . import commands
 
+    command = args.command
+    model = _optional_path(getattr(args, "model", None))
+    if command == "calibrate":
+        return commands.calibrate(env, _settings(args, env.paths), _source(args), args.seconds,
+                                  _optional_path(args.output), model)
+    if command == "monitor":
+        return commands.monitor(env, _settings(args, env.paths), _source(args),
+                                _optional_path(args.calibration), args.preview, args.realtime,
+                                _optional_path(args.history), not args.no_history, model)
+    if command == "replay":
+        return commands.replay(env, _settings(args, env.paths), Path(args.video),
+                               _optional_path(args.calibration), args.calibrate_seconds,
+                               args.json, args.notify, _optional_path(args.history),
+                               args.start, model)
+    if command == "evaluate":
+        return commands.evaluate(env, _settings(args, env.paths), Path(args.folder), args.only,
+                                 args.baseline, _optional_path(args.json), model)
+    if command == "snooze":
+        return commands.snooze(env, args.minutes)
+    if command == "resume":
+        return commands.resume(env)
+    if command == "config":
+        if args.check:
+            return commands.check_config(env, Path(args.check))
+        if args.defaults:
+            return commands.print_defaults(env)
+        return commands.show_config(env, _settings(args, env.paths),
+                                    _optional_path(getattr(args, "config", None)))
+    if command == "doctor":
+        from .doctor import run_checks
+
+        return run_checks(env, _optional_path(args.config), args.set, _source(args), model)
+    if command == "report":
+        return commands.report(env, _settings(args, env.paths), args.day, args.week,
+                               _optional_path(args.out), _optional_path(args.history))
+    if command == "autostart":
+        return commands.autostart(env, args.action)
+    raise AssertionError(f"no handler for {command}")  # the parser only knows these
+
+
+def main(argv: Sequence[str] | None = None, paths: Paths | None = None,
+         out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """The CLI as a function: arguments, folders and streams in, an exit status out."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
     try:
-        return int(commands.run(args))
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, a usage error: argparse has printed
+        return int(exit_.code or 0)
+    if args.command is None:
+        parser.print_help(out)
+        return ExitStatus.USAGE
+    debug = getattr(args, "debug", False)
+    _log_to(err, logging.DEBUG if debug else (logging.INFO if getattr(args, "verbose", False)
+                                              else logging.WARNING))
+    try:
+        return int(dispatch(args, Env(paths or Paths.for_user(), out, err)))
     except UserError as exc:
         if debug:
             raise
-        print(f"posture-cam: error: {exc}", file=sys.stderr)
+        log.error("error: %s", exc)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
@@ -192,9 +269,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         log.debug("internal error", exc_info=True)
-        print(f"posture-cam: internal error: {type(exc).__name__}: {exc} "
-              "(run again with --debug for details, and please report it)", file=sys.stderr)
+        log.error("internal error: %s: %s (run again with --debug for details, and please "
+                  "report it)", type(exc).__name__, exc)
         return ExitStatus.INTERNAL
+
+
+def _log_to(stream: TextIO, level: int) -> None:
+    """One handler on `stream` for posture-cam's messages ("posture-cam: ...")."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "posture_cam", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("posture-cam: %(message)s"))
+    handler.posture_cam = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def hide_native_stderr() -> None:

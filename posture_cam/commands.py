@@ -1,172 +1,82 @@
-"""The commands: each wires settings, a frame source, the pipeline and its sinks.
+"""The commands, each a function of typed arguments: connect the parts wiring.py builds.
 
-No analysis happens here; this module only decides which parts to connect.
+No analysis happens here, and nothing is built here: a command decides which parts to
+connect and what to tell the user.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import logging.handlers
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Sequence
 
-from .errors import UserError
-from .paths import Paths
+from .core.errors import UserError
+from .core.settings import Config
+from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
+                     load_calibration, make_alerter, open_estimator, open_source)
 
 log = logging.getLogger("posture_cam")
 
-
-def run(args: argparse.Namespace) -> int:
-    handlers: dict[str, Callable[[argparse.Namespace, Paths], int]] = {
-        "calibrate": cmd_calibrate,
-        "monitor": cmd_monitor,
-        "replay": cmd_replay,
-        "evaluate": cmd_evaluate,
-        "snooze": cmd_snooze,
-        "resume": cmd_resume,
-        "config": cmd_config,
-        "doctor": cmd_doctor,
-        "report": cmd_report,
-        "autostart": cmd_autostart,
-    }
-    return handlers[args.command](args, Paths.for_user())
-
-
-# --- settings ----------------------------------------------------------------------------
-
-def parse_set_option(items: list[str]) -> dict[str, dict[str, Any]]:
-    """`--set slouch.alert_after_s=30` -> {'slouch': {'alert_after_s': 30}} (TOML values)."""
-    from .config import tomllib
-
-    data: dict[str, dict[str, Any]] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or "." not in key:
-            raise UserError(f"--set {item!r} must look like SECTION.KEY=VALUE, "
-                            "e.g. --set slouch.alert_after_s=30")
-        try:
-            value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = raw  # a bare word is a string
-        section, name = key.strip().split(".", 1)
-        data.setdefault(section, {})[name] = value
-    return data
-
-
-def load_settings(args: argparse.Namespace, paths: Paths):  # -> Config
-    from .config import config_from_mapping, load_config
-
-    if getattr(args, "config", None):
-        config = load_config(Path(args.config))
-    else:
-        config = load_config(paths.config_file if paths.config_file.exists() else None)
-    overrides = parse_set_option(getattr(args, "set", []) or [])
-    try:
-        return config_from_mapping(overrides, config)
-    except UserError as exc:
-        raise UserError(f"--set: {exc.message}", hint=exc.hint) from None
-
-
-def model_path(args: argparse.Namespace, config) -> Path | None:  # noqa: ANN001
-    chosen = getattr(args, "model", None) or config.analysis.model
-    return Path(chosen).expanduser() if chosen else None
-
-
-def open_estimator(args: argparse.Namespace, config):  # noqa: ANN001
-    from .pose import PoseEstimator
-
-    return PoseEstimator(model_path(args, config), max_image_width=config.analysis.max_image_width)
-
-
-def open_source(args: argparse.Namespace, config, analysis_fps: float,  # noqa: ANN001
-                clock: Callable[[], float] = time.monotonic, sleep=None):  # noqa: ANN001
-    from .sources import CameraSource, LoopingSource, VideoFileSource
-
-    if getattr(args, "source", None):
-        if getattr(args, "loop", False):
-            return LoopingSource(args.source, analysis_fps)
-        return VideoFileSource(args.source, analysis_fps)
-    cam = config.camera
-    index = cam.index if getattr(args, "camera", None) is None else args.camera
-    return CameraSource(index, cam.width, cam.height, cam.fps, analysis_fps,
-                        duty_cycle=getattr(args, "duty_cycle", False) or cam.duty_cycle,
-                        burst_every_s=cam.burst_every_s, clock=clock,
-                        **({"sleep": sleep} if sleep else {}))
+SNOOZE_MAX_MIN = 24 * 60
 
 
 # --- calibrate ---------------------------------------------------------------------------
 
-def cmd_calibrate(args: argparse.Namespace, paths: Paths) -> int:
-    from .calibration import save_baseline, what_it_detects
-    from .pipeline import calibrate_from
+def calibrate(env: Env, config: Config, source: SourceSpec, seconds: float,
+              output: Path | None = None, model: Path | None = None) -> int:
+    from .core.pipeline import calibrate_from
+    from .storage import save_baseline
 
-    config = load_settings(args, paths)
-    if args.seconds <= 0:
+    if seconds <= 0:
         raise UserError("--seconds must be more than 0")
-    output = Path(args.output) if args.output else paths.calibration_file
-    fps = max(config.analysis.fps, 5.0)
-    with open_estimator(args, config) as estimator, open_source(args, config, fps) as source:
-        live = not args.source
+    output = output or env.paths.calibration_file
+    live = source.video is None
+    with open_estimator(config, model) as estimator, \
+            open_source(config, source, calibration_fps(config)) as frames:
         if live:
-            print(f"Sit upright as you want to sit, look at your screen and stay still "
-                  f"for {args.seconds:.0f} s...", file=sys.stderr, flush=True)
+            env.tell(f"Sit upright as you want to sit, look at your screen and stay still "
+                     f"for {seconds:.0f} s...")
         shown = [-1]
 
         def progress(elapsed_s: float) -> None:
             if live and int(elapsed_s) > shown[0]:
                 shown[0] = int(elapsed_s)
-                print(f"  {max(0, args.seconds - elapsed_s):4.0f} s", file=sys.stderr, flush=True)
+                env.tell(f"  {max(0, seconds - elapsed_s):4.0f} s")
 
-        baseline = calibrate_from(source.frames(), estimator, config.analysis.min_visibility,
-                                  args.seconds, source.description, progress)
+        baseline = calibrate_from(frames.frames(), estimator, config.analysis.min_visibility,
+                                  seconds, frames.description, progress)
     save_baseline(baseline, output)
-    _record_calibration(paths, config, baseline)
-    can, cannot = what_it_detects(baseline.view, baseline.framing,
-                                  baseline.median.hips_visible >= 0.5)
-    print(f"Calibrated ({baseline.view.value} view, "
-          f"{'head only' if baseline.framing.value == 'head_only' else 'head and shoulders'}, "
-          f"{baseline.n_frames} frames); saved to {output}")
-    print(f"  can detect: {can}")
+    _record_calibration(env, config, baseline)
+    can, cannot = baseline.what_it_detects()
+    env.say(f"Calibrated ({baseline.view.value} view, {baseline.framing.words}, "
+            f"{baseline.n_frames} frames); "
+            f"saved to {output}")
+    env.say(f"  can detect: {can}")
     if cannot:
-        print(f"  cannot detect: {cannot}")
+        env.say(f"  cannot detect: {cannot}")
     return 0
 
 
-def _record_calibration(paths: Paths, config, baseline) -> None:  # noqa: ANN001
+def _record_calibration(env: Env, config: Config, baseline: Any) -> None:
     if not config.history.enabled:
         return
     from .history import record_calibration
 
     try:
-        record_calibration(_history_path(paths, config, None), baseline)
+        record_calibration(history_path(env.paths, config), baseline)
     except UserError as exc:  # the calibration itself is saved; the history is a bonus
         log.warning("calibration saved, but not noted in the history: %s", exc)
-
-
-def _history_path(paths: Paths, config, explicit: str | None) -> Path:  # noqa: ANN001
-    if explicit:
-        return Path(explicit)
-    return Path(config.history.path).expanduser() if config.history.path else paths.history_file
-
-
-def make_alerter(config, paths: Paths):  # noqa: ANN001
-    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable."""
-    from .alerts import Alerter
-    from .control import SnoozeWatch
-    from .notify import make_notifier
-
-    return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
-                   SnoozeWatch(paths.snooze_file))
 
 
 # --- monitor -----------------------------------------------------------------------------
 
 def _log_to_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from .storage import make_private_dir
+
+    make_private_dir(path.parent)
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
@@ -179,49 +89,43 @@ def _log_to_file(path: Path) -> None:
                 other.setLevel(logging.WARNING)
 
 
-def _load_baseline_for(args: argparse.Namespace, paths: Paths):  # noqa: ANN001
-    from .calibration import load_baseline
-
-    return load_baseline(Path(args.calibration) if args.calibration else paths.calibration_file)
-
-
-def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
+def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | None = None,
+            preview: bool = False, realtime: bool = False, history: Path | None = None,
+            record_history: bool = True, model: Path | None = None) -> int:
+    from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
 
-    config = load_settings(args, paths)
-    if (args.loop or args.realtime) and not args.source:
+    if (source.loop or realtime) and source.video is None:
         raise UserError("--loop and --realtime need --source VIDEO")
-    baseline = _load_baseline_for(args, paths)
-    if args.source:
+    baseline = load_calibration(env.paths, calibration)
+    if source.video is not None:
         from .sources import VideoFileSource
 
-        VideoFileSource(args.source).close()  # a bad file: one line, before any other output
-    _log_to_file(paths.log_file)
+        VideoFileSource(source.video).close()  # a bad file: one line, before any other output
+    _log_to_file(env.paths.log_file)
     stop = StopFlag()
     stop.install()
-    sinks: list[Any] = [make_alerter(config, paths)]
-    if config.history.enabled and not args.no_history:
+    sinks: list[Any] = [make_alerter(config, env.paths)]
+    if config.history.enabled and record_history:
         from .history import HistoryRecorder
 
-        sinks.append(HistoryRecorder(_history_path(paths, config, args.history), None))
-    if args.preview:
+        sinks.append(HistoryRecorder(history_path(env.paths, config, history), None))
+    if preview:
         from .preview import PreviewWindow, display_available
 
         if display_available():
-            sinks.append(PreviewWindow(stop))
+            sinks.append(PreviewWindow(stop, config.analysis.min_visibility))
         else:
             log.warning("no display: --preview ignored")
     clock = time.monotonic
-    from .pipeline import build_pipeline
-
-    with open_estimator(args, config) as estimator:
+    with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         log.info("monitoring %s (analysis %.1f fps)",
-                 args.source or f"camera {config.camera.index}", config.analysis.fps)
+                 source.video or f"camera {config.camera.index}", config.analysis.fps)
         stats = run_loop(
-            lambda: open_source(args, config, config.analysis.fps, clock, stop.wait),
-            pipeline, sinks, stop, retry_camera=not args.source,
-            retry_max_s=config.camera.retry_max_s, realtime=args.realtime, clock=clock)
+            lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
+            pipeline, sinks, stop, retry_camera=source.video is None,
+            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock)
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
@@ -229,35 +133,33 @@ def cmd_monitor(args: argparse.Namespace, paths: Paths) -> int:
 
 # --- replay ------------------------------------------------------------------------------
 
-def cmd_replay(args: argparse.Namespace, paths: Paths) -> int:
-    from .calibration import load_baseline
+def replay(env: Env, config: Config, video: Path, calibration: Path | None = None,
+           calibrate_seconds: float = 8.0, as_json: bool = False, notify: bool = False,
+           history: Path | None = None, start: str | None = None,
+           model: Path | None = None) -> int:
+    from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
     from .output import JsonLinesSink, TimelineSink
-    from .pipeline import baseline_from_video, build_pipeline
     from .sources import VideoFileSource
 
-    config = load_settings(args, paths)
     fps = config.analysis.fps
-    with VideoFileSource(args.video, fps) as probe:  # clear errors before loading the model
+    with VideoFileSource(video, fps) as probe:  # clear errors before loading the model
         duration_s = probe.duration_s
-    with open_estimator(args, config) as estimator:
-        if args.calibration:
-            baseline = load_baseline(Path(args.calibration))
-        else:
-            baseline = baseline_from_video(args.video, estimator, config.analysis.min_visibility,
-                                           args.calibrate_seconds, max(fps, 5.0))
-        sinks: list[Any] = [JsonLinesSink(sys.stdout) if args.json else TimelineSink(sys.stdout)]
-        if args.notify:
-            sinks.append(make_alerter(config, paths))
-        if args.history:
+    origin = _parse_start(start) if start else time.time() - duration_s
+    with open_estimator(config, model) as estimator:
+        baseline = (load_calibration(env.paths, calibration) if calibration
+                    else baseline_from_video(video, estimator, config, calibrate_seconds))
+        sinks: list[Any] = [JsonLinesSink(env.out) if as_json else TimelineSink(env.out)]
+        if notify:
+            sinks.append(make_alerter(config, env.paths))
+        if history is not None:
             from .history import HistoryRecorder
 
-            start = _parse_start(args.start) if args.start else time.time() - duration_s
-            sinks.append(HistoryRecorder(Path(args.history), start))
+            sinks.append(HistoryRecorder(history_path(env.paths, config, history), origin))
         pipeline = build_pipeline(estimator, baseline, config)
         stop = StopFlag()
         stop.install()
-        run_loop(lambda: VideoFileSource(args.video, fps), pipeline, sinks, stop)
+        run_loop(lambda: VideoFileSource(video, fps), pipeline, sinks, stop)
     return 0
 
 
@@ -269,75 +171,81 @@ def _parse_start(text: str) -> float:
     return moment.timestamp()
 
 
-# --- small commands ----------------------------------------------------------------------
+# --- evaluate ----------------------------------------------------------------------------
 
-def cmd_snooze(args: argparse.Namespace, paths: Paths) -> int:
-    from .control import write_snooze
-
-    if not 0 < args.minutes <= 24 * 60:
-        raise UserError("snooze takes between 0 and 1440 minutes")
-    until = time.time() + args.minutes * 60
-    write_snooze(paths.snooze_file, until)
-    print(f"Alerts snoozed until {datetime.fromtimestamp(until):%H:%M} "
-          f"(`posture-cam resume` to end it sooner)")
-    return 0
-
-
-def cmd_resume(args: argparse.Namespace, paths: Paths) -> int:
-    from .control import clear_snooze
-
-    print("Alerts resumed." if clear_snooze(paths.snooze_file) else "Alerts were not snoozed.")
-    return 0
-
-
-def cmd_config(args: argparse.Namespace, paths: Paths) -> int:
-    from .config import defaults_toml, load_config
-
-    if args.check:
-        load_config(Path(args.check))
-        print(f"{args.check}: OK")
-        return 0
-    if args.defaults:
-        print(defaults_toml())
-        return 0
-    print(f"config file:  {paths.config_file}{'' if paths.config_file.exists() else ' (absent: defaults)'}")
-    print(f"calibration:  {paths.calibration_file}")
-    print(f"history:      {paths.history_file}")
-    print(f"log:          {paths.log_file}")
-    return 0
-
-
-def cmd_doctor(args: argparse.Namespace, paths: Paths) -> int:
-    from .doctor import run_checks
-
-    return run_checks(args, paths)
-
-
-def cmd_evaluate(args: argparse.Namespace, paths: Paths) -> int:
+def evaluate(env: Env, config: Config, folder: Path, only: Sequence[str] = (),
+             baseline: str | None = None, json_out: Path | None = None,
+             model: Path | None = None) -> int:
     from .evaluate import run_evaluation, write_json
 
-    config = load_settings(args, paths)
-    if args.folder is None:
-        raise UserError("evaluate needs a folder of clips, e.g. `posture-cam evaluate samples`")
-    live = sys.stderr.isatty()
-    evaluation = run_evaluation(
-        Path(args.folder), config, lambda: open_estimator(args, config), args.only,
-        args.baseline, progress=(lambda clip: print(f"  {clip}...", file=sys.stderr,
-                                                   flush=True)) if live else None)
-    print(evaluation.text())
-    if args.json:
-        write_json(evaluation, Path(args.json))
+    live = env.err.isatty()
+    evaluation = run_evaluation(folder, config, lambda: open_estimator(config, model), only,
+                                baseline, progress=(lambda clip: env.tell(f"  {clip}..."))
+                                if live else None)
+    env.say(evaluation.text())
+    if json_out is not None:
+        write_json(evaluation, json_out)
     return 0
 
 
-def cmd_report(args: argparse.Namespace, paths: Paths) -> int:
+# --- small commands ----------------------------------------------------------------------
+
+def snooze(env: Env, minutes: float) -> int:
+    from .control import write_snooze
+
+    if not 0 < minutes <= SNOOZE_MAX_MIN:
+        raise UserError(f"snooze takes more than 0 and at most {SNOOZE_MAX_MIN} minutes")
+    until = time.time() + minutes * 60
+    write_snooze(env.paths.snooze_file, until)
+    env.say(f"Alerts snoozed until {datetime.fromtimestamp(until):%H:%M} "
+            f"(`posture-cam resume` to end it sooner)")
+    return 0
+
+
+def resume(env: Env) -> int:
+    from .control import clear_snooze
+
+    env.say("Alerts resumed." if clear_snooze(env.paths.snooze_file)
+            else "Alerts were not snoozed.")
+    return 0
+
+
+def show_config(env: Env, config: Config, config_file: Path | None) -> int:
+    """Where every file lives, as the commands will use them."""
+    paths = env.paths
+    shown = config_file or paths.config_file
+    absent = "" if shown.exists() else " (absent: defaults)"
+    env.say(f"config file:  {shown}{absent}")
+    env.say(f"calibration:  {paths.calibration_file}")
+    env.say(f"history:      {history_path(paths, config)}")
+    env.say(f"log:          {paths.log_file}")
+    return 0
+
+
+def check_config(env: Env, path: Path) -> int:
+    from .config import load_config
+
+    load_config(path)
+    env.say(f"{path}: OK")
+    return 0
+
+
+def print_defaults(env: Env) -> int:
+    from .core.settings import defaults_toml
+
+    env.say(defaults_toml())
+    return 0
+
+
+def report(env: Env, config: Config, day: str | None = None, week: bool = False,
+           out: Path | None = None, history: Path | None = None) -> int:
     from .report import run_report
 
-    config = load_settings(args, paths)
-    return run_report(args, _history_path(paths, config, args.history))
+    return run_report(env.out, history_path(env.paths, config, history), day, week, out,
+                      config.breaks.away_reset_s)
 
 
-def cmd_autostart(args: argparse.Namespace, paths: Paths) -> int:
+def autostart(env: Env, action: str) -> int:
     from .autostart import run_autostart
 
-    return run_autostart(args.action)
+    return run_autostart(action, paths=env.paths, out=env.out)

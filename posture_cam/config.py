@@ -1,21 +1,18 @@
-"""Every tunable setting, in one tree of frozen dataclasses with units in the names.
+"""Settings from where the user puts them: the TOML file and `--set` flags.
 
-Precedence: command-line flag > TOML file (`--config FILE`, else the user's config dir)
-> the defaults below. Each field declares its allowed range once, in `metadata`, so
-validation errors can name the key, the value and the range.
+Precedence: `--set SECTION.KEY=VALUE` > the file (`--config FILE`, else config.toml in the
+config dir) > the defaults of `core/settings.py`, which also validates every value.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import sys
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Sequence
 
-from .errors import UserError
-from .readings import Readings
+from .core.errors import UserError
+from .core.settings import Config, config_from_mapping
+from .storage import read_user_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,178 +20,12 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 
-def _setting(default: Any, help: str, lo: float | None = None, hi: float | None = None,
-             choices: tuple[str, ...] | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "lo": lo, "hi": hi, "choices": choices})
-
-
-@dataclass(frozen=True)
-class CameraConfig:
-    index: int = _setting(0, "camera index (0 = the first webcam)", 0, 64)
-    width: int = _setting(640, "requested capture width in pixels", 64, 7680)
-    height: int = _setting(480, "requested capture height in pixels", 48, 4320)
-    fps: float = _setting(10.0, "requested camera frame rate (lower saves power)", 1, 120)
-    duty_cycle: bool = _setting(False, "open the camera only for a short burst every "
-                                "`burst_every_s` seconds, so video calls can use it")
-    burst_every_s: float = _setting(10.0, "seconds between bursts in duty-cycle mode", 2, 600)
-    retry_max_s: float = _setting(60.0, "longest wait between attempts to reopen a camera", 1, 3600)
-
-
-@dataclass(frozen=True)
-class AnalysisConfig:
-    fps: float = _setting(2.0, "frames analysed per second (the camera may deliver more)", 0.1, 30)
-    model: str = _setting("", "pose model bundle (.task); empty = the bundled full model")
-    max_image_width: int = _setting(640, "frames wider than this are downscaled first", 160, 4096)
-    min_visibility: float = _setting(0.5, "landmarks less visible than this are ignored", 0, 1)
-    smoothing_min_cutoff_hz: float = _setting(0.3, "one-euro filter: jitter cut-off at rest", 0.01, 10)
-    smoothing_beta: float = _setting(0.05, "one-euro filter: how fast it follows real motion", 0, 10)
-
-
-# How `slouch.sensitivity` moves every threshold together (README: what each catches).
-SENSITIVITY_SCALE = {"low": 1.3, "medium": 1.0, "high": 0.75}
-
-
-@dataclass(frozen=True)
-class SlouchConfig:
-    sensitivity: str = _setting(
-        "medium", "moves every threshold below together: low = only clear slouches, "
-        "high = also small ones", choices=tuple(SENSITIVITY_SCALE))
-    front_index: float = _setting(
-        1.0, "front camera: the slouch index (head lower, nearer and closer to the shoulders "
-        "than calibrated; 1 = a clear slouch) that counts as slouching", 0.2, 10)
-    head_forward_deg: float = _setting(
-        12.0, "side camera: head/neck forward lean beyond calibration that counts as "
-        "slouching", 2, 60)
-    trunk_forward_deg: float = _setting(
-        12.0, "trunk lean toward the screen beyond calibration that counts as slouching", 2, 60)
-    # Higher than the others: the shoulder reading comes from MediaPipe's 3D shoulder
-    # width, which wanders by up to ~10 degrees with a still, upright user (docs: accuracy).
-    shoulder_rounding_deg: float = _setting(
-        15.0, "shoulder rounding beyond calibration that counts as slouching", 2, 60)
-    recline_deg: float = _setting(
-        15.0, "side camera: trunk leaning back (reclined, slid down) beyond calibration "
-        "that counts as slouching", 2, 60)
-    hysteresis_ratio: float = _setting(
-        0.3, "a slouch ends only when every reading is back under (1 - this) x its threshold",
-        0, 0.9)
-    onset_s: float = _setting(4.0, "readings must stay over a threshold this long to count", 0, 600)
-    alert_after_s: float = _setting(45.0, "a slouch must last this long before an alert", 0, 3600)
-    recovery_s: float = _setting(2.0, "upright this long ends a slouch", 0, 600)
-    away_after_s: float = _setting(3.0, "no person this long means you are away", 0, 600)
-    cooldown_s: float = _setting(600.0, "at least this long between two posture alerts", 0, 86400)
-    min_confidence: float = _setting(
-        0.4, "frames trusted less than this neither start nor end a slouch", 0, 1)
-
-    def thresholds(self, front: bool) -> Readings:
-        """The thresholds of one camera view, scaled by the sensitivity."""
-        scale = SENSITIVITY_SCALE[self.sensitivity]
-        if front:
-            base = Readings(head=self.front_index, trunk=self.trunk_forward_deg,
-                            shoulders=self.shoulder_rounding_deg, slump=self.recline_deg)
-        else:
-            base = Readings(head=self.head_forward_deg, trunk=self.trunk_forward_deg,
-                            shoulders=self.shoulder_rounding_deg, slump=self.recline_deg)
-        return base.map(lambda t: t * scale)
-
-
-@dataclass(frozen=True)
-class BreakConfig:
-    enabled: bool = _setting(True, "remind you to get up and move")
-    sitting_min: float = _setting(60.0, "continuous sitting before a movement reminder", 0.1, 1440)
-    away_reset_s: float = _setting(120.0, "an absence this long counts as a break", 5, 7200)
-    repeat_min: float = _setting(10.0, "an ignored reminder is repeated after this long", 0.1, 1440)
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    backend: str = _setting("auto", "how alerts reach you", choices=("auto", "desktop", "terminal"))
-    min_interval_s: float = _setting(
-        120.0, "never two notifications of any kind closer than this", 0, 86400)
-
-
-@dataclass(frozen=True)
-class HistoryConfig:
-    enabled: bool = _setting(True, "keep per-minute posture summaries in a local SQLite file")
-    path: str = _setting("", "history database; empty = history.sqlite3 in the data dir")
-
-
-@dataclass(frozen=True)
-class Config:
-    camera: CameraConfig = field(default_factory=CameraConfig)
-    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
-    slouch: SlouchConfig = field(default_factory=SlouchConfig)
-    breaks: BreakConfig = field(default_factory=BreakConfig)
-    notify: NotifyConfig = field(default_factory=NotifyConfig)
-    history: HistoryConfig = field(default_factory=HistoryConfig)
-
-
-# Keys an earlier release read, and what to write instead.
-RENAMED = {"slouch.hysteresis_deg": "use slouch.hysteresis_ratio, a fraction of each "
-                                    "threshold (4 degrees of 12 was 0.33)"}
-
-
-def _coerce(key: str, spec: dataclasses.Field, value: Any) -> Any:
-    expected = type(spec.default)
-    if expected is bool:
-        if not isinstance(value, bool):
-            raise UserError(f"config key '{key}' must be true or false, got {value!r}")
-        return value
-    if expected in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise UserError(f"config key '{key}' must be a number, got {value!r}")
-        if not math.isfinite(value):  # TOML allows nan and inf; no setting does
-            raise UserError(f"config key '{key}' must be a finite number, got {value!r}")
-        if expected is int and not float(value).is_integer():
-            raise UserError(f"config key '{key}' must be a whole number, got {value!r}")
-        value = expected(value)
-        lo, hi = spec.metadata["lo"], spec.metadata["hi"]
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise UserError(f"config key '{key}' = {value} is out of range [{lo}, {hi}]")
-        return value
-    if not isinstance(value, str):
-        raise UserError(f"config key '{key}' must be a string, got {value!r}")
-    choices = spec.metadata["choices"]
-    if choices and value not in choices:
-        raise UserError(f"config key '{key}' = {value!r} must be one of: {', '.join(choices)}")
-    return value
-
-
-def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> Config:
-    """Overlays a parsed TOML mapping on `base`, rejecting unknown keys by name."""
-    base = base or Config()
-    sections = {f.name: f for f in fields(Config)}
-    updated: dict[str, Any] = {}
-    for section_name, section_values in data.items():
-        if section_name not in sections:
-            raise UserError(f"unknown config section '{section_name}' "
-                            f"(valid: {', '.join(sections)})")
-        if not isinstance(section_values, Mapping):
-            raise UserError(f"config section '{section_name}' must be a table like [{section_name}]")
-        section = getattr(base, section_name)
-        specs = {f.name: f for f in fields(section)}
-        changes = {}
-        for key, value in section_values.items():
-            dotted = f"{section_name}.{key}"
-            if dotted in RENAMED:
-                raise UserError(f"config key '{dotted}' was replaced: {RENAMED[dotted]}")
-            if key not in specs:
-                raise UserError(f"unknown config key '{dotted}' (valid: {', '.join(specs)})")
-            changes[key] = _coerce(dotted, specs[key], value)
-        updated[section_name] = dataclasses.replace(section, **changes)
-    return dataclasses.replace(base, **updated)
-
-
 def load_config(path: Path | None) -> Config:
-    """Reads a TOML file over the defaults; a missing default file just means defaults."""
+    """Reads a TOML file over the defaults; None means the defaults."""
     if path is None:
         return Config()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"config file {path} does not exist",
-                        hint="create it with `posture-cam config --defaults > FILE`") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read config file {path}: {exc}") from None
+    text = read_user_file(path, f"config file {path} does not exist",
+                          "create it with `posture-cam config --defaults > FILE`", "config file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -206,40 +37,27 @@ def load_config(path: Path | None) -> Config:
         raise UserError(f"{path}: {exc.message}", hint=exc.hint) from None
 
 
-def with_overrides(config: Config, **dotted: Any) -> Config:
-    """Applies command-line flags given as {'slouch.alert_after_s': 10, ...}; None = not given."""
+def parse_set(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`--set slouch.alert_after_s=30` -> {'slouch': {'alert_after_s': 30}} (TOML values)."""
     data: dict[str, dict[str, Any]] = {}
-    for key, value in dotted.items():
-        if value is None:
-            continue
-        section, name = key.split(".", 1)
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or "." not in key:
+            raise UserError(f"--set {item!r} must look like SECTION.KEY=VALUE, "
+                            "e.g. --set slouch.alert_after_s=30")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw  # a bare word is a string
+        section, name = key.strip().split(".", 1)
         data.setdefault(section, {})[name] = value
-    return config_from_mapping(data, config)
+    return data
 
 
-def defaults_toml() -> str:
-    """The default configuration as commented TOML, for users to copy and edit."""
-    lines = ["# posture-cam configuration. Delete a line to use its default.", ""]
-    for section_field in fields(Config):
-        lines.append(f"[{section_field.name}]")
-        section = getattr(Config(), section_field.name)
-        for spec in fields(section):
-            value = getattr(section, spec.name)
-            meta = spec.metadata
-            bounds = ""
-            if meta["lo"] is not None:
-                bounds = f" [{meta['lo']:g} .. {meta['hi']:g}]"
-            elif meta["choices"]:
-                bounds = f" ({' | '.join(meta['choices'])})"
-            lines.append(f"# {meta['help']}{bounds}")
-            lines.append(f"{spec.name} = {_toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
+def settings_from(config_file: Path | None, overrides: Sequence[str] = ()) -> Config:
+    """The settings a command runs with: file, then `--set` flags, validated."""
+    config = load_config(config_file)
+    try:
+        return config_from_mapping(parse_set(overrides), config)
+    except UserError as exc:
+        raise UserError(f"--set: {exc.message}", hint=exc.hint) from None

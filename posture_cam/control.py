@@ -10,25 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
+
+from .storage import atomic_write_text
 
 log = logging.getLogger(__name__)
 
 
 def write_snooze(path: Path, until_epoch_s: float) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump({"snooze_until_epoch_s": until_epoch_s}, f)
-        os.replace(tmp, path)  # atomic: the monitor never reads half a file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # atomic: the monitor never reads half a file
+    atomic_write_text(path, json.dumps({"snooze_until_epoch_s": until_epoch_s}))
 
 
 def clear_snooze(path: Path) -> bool:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import UserError
-from .scoring import ClipScore, overall, score_clip, table, to_json
-from .truth import Truth, find_clips
+from .core.errors import UserError
+from .core.scoring import ClipScore, overall, score_clip, table, to_json
+from .core.truth import LABELS_FILE, Truth, real_truths, rendered_truth
 
 BASELINES = ("nose-drop",)
 
@@ -45,20 +45,42 @@ class Evaluation:
         return out
 
 
+def find_clips(folder: Path) -> list[Truth]:
+    """Every clip with ground truth in `folder`: real footage if it has labels.json."""
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder of clips")
+    if (folder / LABELS_FILE).exists():
+        return real_truths(folder, _load_json(folder / LABELS_FILE))
+    clips = [rendered_truth(p, _load_json(p.with_suffix(".json")))
+             for p in sorted(folder.glob("*.mp4")) if p.with_suffix(".json").exists()]
+    if not clips:
+        raise UserError(f"no clips with ground truth in {folder} "
+                        f"(NAME.mp4 + NAME.json, or {LABELS_FILE})")
+    return clips
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"ground truth {path} is unreadable ({exc})") from None
+
+
 def evaluate_clip(truth: Truth, config: Any, open_estimator: Callable[[], Any],
                   with_baseline: bool) -> tuple[ClipScore, ClipScore | None]:
     """Calibrate, replay and score one clip (and the baseline rule on the same poses)."""
-    from .breaks import SittingTimer
-    from .config import BreakConfig
-    from .decision import SlouchDetector
-    from .nose_rule import NoseDropRule
-    from .pipeline import Pipeline, baseline_from_poses, build_pipeline, detect_poses
+    from .core.breaks import SittingTimer
+    from .core.decision import SlouchDetector
+    from .core.nose_rule import NoseDropRule
+    from .core.pipeline import Pipeline, baseline_from_poses, build_pipeline, detect_poses
+    from .core.settings import BreakConfig
     from .sources import VideoFileSource
+    from .wiring import calibration_fps
 
     fps = config.analysis.fps
     start, end = truth.calibration_s
     with open_estimator() as estimator, \
-            VideoFileSource(truth.calibration_video, max(fps, 5.0)) as source:
+            VideoFileSource(truth.calibration_video, calibration_fps(config)) as source:
         frames = (f for f in source.frames() if f.t_s >= start)
         calibration_poses = list(detect_poses(frames, estimator, end - start))
     try:

@@ -23,20 +23,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .decision import State
-from .events import Event, EventKind
+from .core.decision import State
+from .core.events import Event, EventKind
 from .history_sqlite import open_history
-from .readings import Readings
-from .history_store import (
+from .core.readings import Readings
+from .core.history_store import (
     SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MinuteSummary, Span,
 )
 
 if TYPE_CHECKING:
-    from .calibration import Baseline
-    from .pipeline import StepResult
+    from .core.calibration import Baseline
+    from .core.pipeline import StepResult
 
 log = logging.getLogger(__name__)
 
+# Twice the threshold is a clear slouch; beyond it a minute's mean would only say how
+# extreme one stretch was, so severities are capped there before averaging.
+SEVERITY_CAP = 2.0
 STEP_CAP_FACTOR = 2.0  # a frame counts for at most this many usual steps
 RECENT_STEPS = 15  # how many frame intervals the "usual step" is the median of
 _RECORDED_EVENTS = (EventKind.ALERT, EventKind.BREAK_DUE, EventKind.BREAK_TAKEN)
@@ -67,6 +70,7 @@ class _Bucket:
             return
         self.measured_s += seconds
         self.view_s[view] = self.view_s.get(view, 0.0) + seconds
+        severity = severity.map(lambda v: min(v, SEVERITY_CAP))
         measured = severity.map(lambda v: 1.0 if math.isfinite(v) else 0.0)
         self.sums = self.sums.combine(severity, lambda total, v: total + v * seconds
                                       if math.isfinite(v) else total)

@@ -15,9 +15,9 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import UserError
-from .readings import Readings
-from .history_store import (
+from .core.errors import UserError
+from .core.readings import Readings
+from .core.history_store import (
     NAN, SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MemoryStore,
     MinuteSummary, Span, merge_heartbeat, merge_minutes,
 )

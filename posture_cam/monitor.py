@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
-from .camera_health import Picture, PictureCheck
-from .pipeline import Pipeline, StepResult
+from .core.camera_health import Picture, PictureCheck
+from .core.pipeline import Pipeline, StepResult
 from .sources import CameraError, FrameSource
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .decision import State
-from .events import Event, EventKind
-from .messages import compose
-from .pipeline import StepResult
+from .core.decision import State
+from .core.events import Event, EventKind
+from .core.messages import compose
+from .core.pipeline import StepResult
 
 _EVENT_TEXT = {
     EventKind.SLOUCH_START: "slouch started",
@@ -56,7 +56,7 @@ class JsonLinesSink:
 
 
 @dataclass
-class Summary:
+class ReplayTally:
     frames: int = 0
     seen: int = 0
     slouched: int = 0
@@ -92,7 +92,7 @@ class TimelineSink:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.summary = Summary()
+        self.summary = ReplayTally()
 
     def handle(self, result: StepResult) -> None:
         self.summary.add(result)

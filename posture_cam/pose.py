@@ -17,9 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import UserError
-from .geometry import pose_centre_px, select_user
-from .landmarks import Pose, PoseFrame
+from .core.errors import UserError
+from .core.geometry import pose_centre_px, select_user
+from .core.landmarks import Pose, PoseFrame
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import sys
 import cv2
 import numpy as np
 
-from .decision import State
-from .landmarks import UPPER_BODY_EDGES
+from .core.decision import State
+from .core.landmarks import UPPER_BODY_EDGES
 from .monitor import StopFlag
-from .pipeline import StepResult
+from .core.pipeline import StepResult
 
 WINDOW = "posture-cam preview (q to close)"
 _STATE_COLOURS = {State.AWAY: (160, 160, 160), State.UPRIGHT: (80, 200, 80),
@@ -28,7 +28,8 @@ def display_available() -> bool:
     return True
 
 
-def draw_overlay(image_bgr: np.ndarray, result: StepResult) -> np.ndarray:
+def draw_overlay(image_bgr: np.ndarray, result: StepResult,
+                 min_visibility: float) -> np.ndarray:
     """A copy of the frame at the analysed size with skeleton, angles and state."""
     frame = result.pose_frame
     canvas = image_bgr
@@ -41,7 +42,7 @@ def draw_overlay(image_bgr: np.ndarray, result: StepResult) -> np.ndarray:
     for pose in frame.poses:
         xy = pose.image_xyzv[:, :2]
         for a, b in UPPER_BODY_EDGES:
-            if min(pose.image_xyzv[a, 3], pose.image_xyzv[b, 3]) < 0.5:
+            if min(pose.image_xyzv[a, 3], pose.image_xyzv[b, 3]) < min_visibility:
                 continue
             cv2.line(canvas, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]),
                      colour, 2, cv2.LINE_AA)
@@ -61,13 +62,14 @@ def draw_overlay(image_bgr: np.ndarray, result: StepResult) -> np.ndarray:
 class PreviewWindow:
     """A sink that shows each analysed frame; closing the window (q/Esc) stops the monitor."""
 
-    def __init__(self, stop: StopFlag) -> None:
+    def __init__(self, stop: StopFlag, min_visibility: float) -> None:
         self.stop = stop
+        self.min_visibility = min_visibility
 
     def handle(self, result: StepResult) -> None:
         if result.image is None:
             return
-        cv2.imshow(WINDOW, draw_overlay(result.image, result))
+        cv2.imshow(WINDOW, draw_overlay(result.image, result, self.min_visibility))
         if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
             self.stop.event.set()
 

@@ -8,18 +8,18 @@ The charts, and matplotlib with them, are imported only when a chart is asked fo
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import math
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Sequence, TextIO
 
-from .errors import UserError
+from .core.errors import UserError
 from .history_sqlite import open_history
-from .readings import Readings
-from .summary import Period, Summary, day_bounds, load_period, week_days
+from .core.messages import duration_text, percent
+from .core.readings import Readings
+from .core.summary import Period, Summary, day_bounds, load_period, week_days
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,42 +27,46 @@ if TYPE_CHECKING:
 OUT_SUFFIXES = (".png", ".html", ".htm")
 
 
-def run_report(args: argparse.Namespace, history_path: Path) -> int:
-    day = parse_day(getattr(args, "day", None))
-    out = Path(args.out) if getattr(args, "out", None) else None
+def run_report(stream: TextIO, history_path: Path, day_text: str | None, week: bool,
+               out: Path | None, break_gap_s: float) -> int:
+    """The summary of a day or week in `stream`, and the chart in `out` if given."""
+    def say(*parts: object) -> None:
+        print(*parts, file=stream)
+
+    day = parse_day(day_text)
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
         raise UserError(f"--out {out}: the chart is written as .png or .html",
                         hint="e.g. --out posture.png")
     if not history_path.exists() or history_path.stat().st_size == 0:
-        print(f"No posture history yet ({history_path} does not exist). It fills up while "
+        say(f"No posture history yet ({history_path} does not exist). It fills up while "
               "`posture-cam monitor` runs; come back after a while at your desk.")
         return 0
     store = open_history(history_path)
     try:
-        days = week_days(day) if getattr(args, "week", False) else [day]
-        periods = [load_period(store, *day_bounds(d)) for d in days]
-        whole = load_period(store, day_bounds(days[0])[0], day_bounds(days[-1])[1])
+        days = week_days(day) if week else [day]
+        periods = [load_period(store, *day_bounds(d), break_gap_s) for d in days]
+        whole = load_period(store, day_bounds(days[0])[0], day_bounds(days[-1])[1], break_gap_s)
     finally:
         store.close()
     title = (f"Posture, week {days[0]:%a %d %b} - {days[-1]:%a %d %b %Y}" if len(days) > 1
              else f"Posture on {day:%a %d %b %Y}")
     if whole.summary.empty:
         when = f"the week up to {day:%a %d %b %Y}" if len(days) > 1 else f"{day:%a %d %b %Y}"
-        print(f"Nothing recorded on {when} in {history_path}."
+        say(f"Nothing recorded on {when} in {history_path}."
               + (" No chart written." if out else ""))
         return 0
     rows = summary_rows(whole.summary)
-    print(title)
-    print(format_rows(rows))
+    say(title)
+    say(format_rows(rows))
     if len(days) > 1:
-        print()
-        print(format_week_table(days, periods))
+        say()
+        say(format_week_table(days, periods))
     if out is not None:
         from .report_charts import draw_day, draw_week
 
         figure = draw_week(days, periods, title) if len(days) > 1 else draw_day(whole, day, title)
         write_chart(figure, out, title, rows, days, periods)
-        print(f"Chart written to {out}")
+        say(f"Chart written to {out}")
     return 0
 
 
@@ -77,46 +81,33 @@ def parse_day(text: str | None) -> date:
 
 # --- words -------------------------------------------------------------------------------
 
-def format_duration(seconds: float) -> str:
-    """35 s, 4 min 10 s, 1 h 05 min: as precise as a person needs."""
-    seconds = round(max(0.0, seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 10 and secs:
-        return f"{minutes} min {secs} s"
-    if minutes < 60:
-        return f"{round(seconds / 60)} min"
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def _clock(t_s: float, with_day: bool = False) -> str:
     return f"{datetime.fromtimestamp(t_s):{'%a ' if with_day else ''}%H:%M}"
 
 
-def percent(share: float) -> str:
-    return "-" if not math.isfinite(share) else f"{100 * share:.0f} %"
 
 
 def summary_rows(s: Summary) -> list[tuple[str, str]]:
     """The summary as (label, value) pairs, for the terminal and the HTML table alike."""
     streak = s.longest_streak
     several_days = s.end_s - s.start_s > 25 * 3600
-    nearness = ", ".join(f"{name} {percent(value)}" for name, value
+    # how near each threshold on average; leaning the other way (below 0) is not nearer
+    nearness = ", ".join(f"{name} {percent(max(0.0, value))}" for name, value
                          in zip(Readings.names(), s.mean_severity.values()) if math.isfinite(value))
     return [
-        ("at the desk", format_duration(s.present_s)),
+        ("at the desk", duration_text(s.present_s, precise=True)),
         ("upright", f"{percent(s.upright_share)} of that time"),
-        ("slouched", f"{format_duration(s.slouched_s)} in {s.slouches} slouch"
+        ("slouched", f"{duration_text(s.slouched_s, precise=True)} in {s.slouches} slouch"
                      f"{'es' if s.slouches != 1 else ''}"),
-        ("longest slouch", format_duration(s.longest_slouch_s) if s.slouches else "-"),
+        ("longest slouch", duration_text(s.longest_slouch_s, precise=True) if s.slouches else "-"),
         ("posture alerts", str(s.alerts)),
         ("movement breaks", f"{s.breaks_taken} taken; {s.break_reminders} reminder"
                             f"{'s' if s.break_reminders != 1 else ''}, "
                             f"{s.reminders_ignored} ignored"),
         ("sitting streaks", "-" if streak is None else
-         f"{len(s.streaks)}, longest {format_duration(streak.duration_s)} "
+         f"{len(s.streaks)}, longest {duration_text(streak.duration_s, precise=True)} "
          f"({_clock(streak.start_s, several_days)}-{_clock(streak.end_s)})"),
         ("near slouching", f"{nearness or '-'} of the way to each threshold, on average"),
     ]
@@ -137,9 +128,9 @@ def week_table_rows(days: Sequence[date], periods: Sequence[Period]) -> list[tup
         if s.empty:
             rows.append((f"{d:%a %d %b}", "-", "", "", "", "", ""))
             continue
-        rows.append((f"{d:%a %d %b}", format_duration(s.present_s), percent(s.upright_share),
-                     format_duration(s.slouched_s),
-                     format_duration(s.longest_slouch_s) if s.slouches else "-",
+        rows.append((f"{d:%a %d %b}", duration_text(s.present_s, precise=True), percent(s.upright_share),
+                     duration_text(s.slouched_s, precise=True),
+                     duration_text(s.longest_slouch_s, precise=True) if s.slouches else "-",
                      str(s.alerts), str(s.breaks_taken)))
     return rows
 

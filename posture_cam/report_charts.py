@@ -17,9 +17,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .history_store import SECONDS_PER_MINUTE
-from .report import format_duration, percent
-from .summary import Period
+from .core.history_store import SECONDS_PER_MINUTE
+from .core.messages import duration_text, percent
+from .core.summary import Period
 
 COLOURS = {"upright": "#4caf50", "slouch": "#e53935", "head": "#1e88e5", "trunk": "#8e24aa",
            "shoulders": "#fb8c00", "slump": "#6d4c41", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825"}
@@ -96,7 +96,7 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
     bottom.xaxis.set_major_locator(locator)
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     fig.suptitle(f"{title}: {percent(s.upright_share)} upright, "
-                 f"{format_duration(s.slouched_s)} slouched, {s.alerts} alert"
+                 f"{duration_text(s.slouched_s, precise=True)} slouched, {s.alerts} alert"
                  f"{'s' if s.alerts != 1 else ''}", fontsize=13)
     return fig
 
@@ -128,8 +128,8 @@ def draw_week(days: Sequence[date], periods: Sequence[Period], title: str) -> Fi
             continue
         ax.text(x, bar.get_height() + 1.5, f"{100 * share:.0f} %", ha="center", va="bottom",
                 fontsize=10, fontweight="bold")
-        details = (f"{format_duration(p.summary.present_s)}\nat desk\n\n"
-                   f"{format_duration(p.summary.slouched_s)}\nslouched")
+        details = (f"{duration_text(p.summary.present_s, precise=True)}\nat desk\n\n"
+                   f"{duration_text(p.summary.slouched_s, precise=True)}\nslouched")
         if bar.get_height() >= 40:
             ax.text(x, bar.get_height() / 2, details, ha="center", va="center", fontsize=8,
                     color="white")

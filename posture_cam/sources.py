@@ -14,22 +14,16 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 import cv2
 import numpy as np
 
-from .errors import UserError
+from .core.errors import UserError
+from .core.frame import Frame
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Frame:
-    t_s: float
-    image: np.ndarray  # (height, width, 3) uint8, BGR as OpenCV delivers it
 
 
 class CameraError(UserError):

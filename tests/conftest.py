@@ -55,6 +55,26 @@ def cli(user_dirs):
     return run
 
 
+@pytest.fixture
+def app(user_dirs):
+    """Runs `posture-cam ARGS` in-process (cli.main with private folders and streams):
+    the quick way to test commands that load no model. Returns CliResult."""
+    import io
+
+    from posture_cam import cli as cli_module
+    from posture_cam.paths import Paths
+
+    dirs, _ = user_dirs
+    paths = Paths(dirs["config"], dirs["data"], dirs["state"])
+
+    def run(*args: str) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        code = cli_module.main([str(a) for a in args], paths, out, err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
 def sample(name: str) -> Path:
     """A sample clip; the test fails (not skips) when it is missing: they are committed."""
     path = SAMPLES / f"{name}.mp4"
@@ -83,14 +103,14 @@ class ScriptedAnalyzer:
         return next((label for until, label in self.script if t_s < until), "away")
 
     def update(self, pose_frame):
-        from posture_cam.analyzer import PostureSample
-        from posture_cam.geometry import View
+        from posture_cam.core.analyzer import PostureSample
+        from posture_cam.core.geometry import View
 
         label = self.label_at(pose_frame.t_s)
         if label == "away":
             return PostureSample.nobody(pose_frame.t_s)
-        from posture_cam.config import SlouchConfig
-        from posture_cam.readings import Readings
+        from posture_cam.core.settings import SlouchConfig
+        from posture_cam.core.readings import Readings
 
         readings = Readings(*SCRIPT_DELTAS_DEG[label])
         severity = readings.over(SlouchConfig().thresholds(front=False))
@@ -99,11 +119,11 @@ class ScriptedAnalyzer:
 
 def scripted_steps(script, step_s: float = 0.5, t0_s: float = 0.0, config=None):
     """StepResults of a script of (seconds, label) runs, through the real decision stages."""
-    from posture_cam.breaks import SittingTimer
-    from posture_cam.config import Config
-    from posture_cam.decision import SlouchDetector
-    from posture_cam.landmarks import PoseFrame
-    from posture_cam.pipeline import Pipeline
+    from posture_cam.core.breaks import SittingTimer
+    from posture_cam.core.settings import Config
+    from posture_cam.core.decision import SlouchDetector
+    from posture_cam.core.landmarks import PoseFrame
+    from posture_cam.core.pipeline import Pipeline
 
     config = config or Config()
     ends, t = [], t0_s

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from posture_cam.landmarks import N_LANDMARKS, LandmarkId as L, Pose, PoseFrame
+from posture_cam.core.landmarks import N_LANDMARKS, LandmarkId as L, Pose, PoseFrame
 
 TORSO_M = 0.50
 NECK_M = 0.20  # shoulder midpoint -> ear midpoint

@@ -29,7 +29,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from posture_cam.camera_health import Picture
+from posture_cam.core.camera_health import Picture
 
 
 class FakeClock:

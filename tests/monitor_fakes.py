@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from factories import make_pose
-from posture_cam.analyzer import Analyzer
-from posture_cam.breaks import SittingTimer
-from posture_cam.calibration import build_baseline
-from posture_cam.decision import SlouchDetector
-from posture_cam.geometry import extract_features
-from posture_cam.landmarks import PoseFrame
-from posture_cam.pipeline import Pipeline
+from posture_cam.core.analyzer import Analyzer
+from posture_cam.core.breaks import SittingTimer
+from posture_cam.core.calibration import build_baseline
+from posture_cam.core.decision import SlouchDetector
+from posture_cam.core.geometry import extract_features
+from posture_cam.core.landmarks import PoseFrame
+from posture_cam.core.pipeline import Pipeline
 
 
 class RecordingDetector:

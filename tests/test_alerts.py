@@ -6,14 +6,16 @@ import time
 import pytest
 
 from posture_cam.alerts import Alerter
-from posture_cam.analyzer import PostureSample
+from posture_cam.core.analyzer import PostureSample
 from posture_cam.control import SnoozeWatch, clear_snooze, read_snooze, write_snooze
-from posture_cam.decision import State
-from posture_cam.events import Event, EventKind, Posture
-from posture_cam.landmarks import PoseFrame
-from posture_cam.messages import BREAK_TITLE, POSTURE_TIPS, POSTURE_TITLE
+from posture_cam.core.decision import State
+from posture_cam.core.events import Event, EventKind, Posture
+from posture_cam.core.landmarks import PoseFrame
+from posture_cam.core.messages import BREAK_TITLE, POSTURE_TIPS, POSTURE_TITLE
 from posture_cam.notify import RecordingNotifier
-from posture_cam.pipeline import StepResult
+from posture_cam.core.pipeline import StepResult
+
+pytestmark = pytest.mark.unit
 
 
 def alert(t, duration_s=45.0, posture=Posture.HEAD_FORWARD):

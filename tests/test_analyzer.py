@@ -5,10 +5,10 @@ import math
 import pytest
 
 from factories import frame_of, make_pose
-from posture_cam.analyzer import Analyzer, estimate_readings, front_index_parts, front_kind
-from posture_cam.calibration import Framing, build_baseline
-from posture_cam.events import Posture
-from posture_cam.geometry import View, extract_features
+from posture_cam.core.analyzer import Analyzer, estimate_readings, front_index_parts, front_kind
+from posture_cam.core.calibration import Framing, build_baseline
+from posture_cam.core.events import Posture
+from posture_cam.core.geometry import View, extract_features
 
 pytestmark = pytest.mark.unit
 

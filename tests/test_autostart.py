@@ -11,6 +11,8 @@ import pytest
 from posture_cam import autostart
 from posture_cam.autostart import desktop_exec_arg, macos_entry, windows_entry
 
+pytestmark = pytest.mark.cli
+
 # Keys the Desktop Entry spec (1.5) defines, plus the vendor keys we write.
 DESKTOP_KEYS = {"Type", "Version", "Name", "GenericName", "NoDisplay", "Comment", "Icon",
                 "Hidden", "OnlyShowIn", "NotShowIn", "DBusActivatable", "TryExec", "Exec",
@@ -155,7 +157,7 @@ def test_windows_entry_is_a_startup_folder_script(monkeypatch, tmp_path):
 
 
 def test_unknown_action_is_a_user_error():
-    from posture_cam.errors import UserError
+    from posture_cam.core.errors import UserError
 
     with pytest.raises(UserError, match="install, remove, status"):
         autostart.run_autostart("enable", platform="linux")

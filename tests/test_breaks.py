@@ -1,8 +1,12 @@
 """The movement-break timer on fed timestamps: hours of sitting replay in milliseconds."""
 
-from posture_cam.breaks import SittingTimer
-from posture_cam.config import BreakConfig
-from posture_cam.events import Event, EventKind
+import pytest
+
+from posture_cam.core.breaks import SittingTimer
+from posture_cam.core.settings import BreakConfig
+from posture_cam.core.events import Event, EventKind
+
+pytestmark = pytest.mark.unit
 
 CONFIG = BreakConfig(enabled=True, sitting_min=60, away_reset_s=120, repeat_min=10)
 STEP_S = 0.5

@@ -5,9 +5,12 @@ import json
 import pytest
 
 from factories import make_pose
-from posture_cam.calibration import Framing, build_baseline, load_baseline, save_baseline
-from posture_cam.errors import UserError
-from posture_cam.geometry import View, extract_features
+from posture_cam.core.calibration import Framing, build_baseline
+from posture_cam.storage import load_baseline, save_baseline
+from posture_cam.core.errors import UserError
+from posture_cam.core.geometry import View, extract_features
+
+pytestmark = pytest.mark.unit
 
 
 def _features(**kw):
@@ -81,8 +84,8 @@ def test_a_failed_save_keeps_the_previous_calibration(tmp_path, monkeypatch):
     def broken_replace(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("posture_cam.calibration.os.replace", broken_replace)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("posture_cam.storage.os.replace", broken_replace)
+    with pytest.raises(UserError, match="cannot write"):
         save_baseline(build_baseline([_features()] * 8, 640, 480, source="second"), path)
     assert path.read_text() == before
     assert json.loads(before)["source"] == "first"

@@ -4,6 +4,8 @@ import pytest
 
 from videos import write_video
 
+pytestmark = pytest.mark.cli
+
 
 def assert_one_line_error(result, *fragments):
     assert result.returncode not in (0, None), result

@@ -2,8 +2,11 @@
 
 import pytest
 
-from posture_cam.config import Config, config_from_mapping, defaults_toml, load_config, tomllib
-from posture_cam.errors import UserError
+from posture_cam.core.settings import Config, config_from_mapping, defaults_toml
+from posture_cam.config import load_config, tomllib
+from posture_cam.core.errors import UserError
+
+pytestmark = pytest.mark.unit
 
 
 def test_defaults_round_trip_through_the_commented_toml(tmp_path):

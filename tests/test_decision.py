@@ -4,12 +4,14 @@ import math
 
 import pytest
 
-from posture_cam.analyzer import PostureSample
-from posture_cam.config import SlouchConfig
-from posture_cam.decision import SlouchDetector, State
-from posture_cam.events import EventKind, Posture
-from posture_cam.geometry import View
-from posture_cam.readings import Readings
+from posture_cam.core.analyzer import PostureSample
+from posture_cam.core.settings import SlouchConfig
+from posture_cam.core.decision import SlouchDetector, State
+from posture_cam.core.events import EventKind, Posture
+from posture_cam.core.geometry import View
+from posture_cam.core.readings import Readings
+
+pytestmark = pytest.mark.unit
 
 CONFIG = SlouchConfig(head_forward_deg=12, trunk_forward_deg=12, shoulder_rounding_deg=10,
                       recline_deg=15, hysteresis_ratio=4 / 12, onset_s=3, alert_after_s=30,
@@ -28,7 +30,7 @@ def sample(t, head=0.0, trunk=0.0, shoulder=0.0, slump=0.0, seen=True, confidenc
 def run(detector, samples):
     events = []
     for s in samples:
-        events += detector.update(s)
+        events += detector.update(s).events
     return events
 
 

@@ -1,6 +1,10 @@
 """`posture-cam doctor` on a real setup: model, calibration, video source, history."""
 
+import pytest
+
 from conftest import sample
+
+pytestmark = pytest.mark.cli
 
 
 def test_doctor_passes_on_a_complete_setup(cli):

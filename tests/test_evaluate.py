@@ -15,12 +15,12 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, SAMPLES
-from posture_cam.analyzer import PostureSample
-from posture_cam.events import Event, EventKind
-from posture_cam.geometry import View
-from posture_cam.readings import Readings
-from posture_cam.scoring import aggregate, score_clip, table
-from posture_cam.truth import DISTRACTOR, SLOUCH, UPRIGHT, Truth, real_clips
+from posture_cam.core.analyzer import PostureSample
+from posture_cam.core.events import Event, EventKind
+from posture_cam.core.geometry import View
+from posture_cam.core.readings import Readings
+from posture_cam.core.scoring import aggregate, score_clip, table
+from posture_cam.core.truth import DISTRACTOR, SLOUCH, UPRIGHT, Truth, real_truths
 
 REAL = Path(os.environ.get("POSTURE_CAM_REAL_CLIPS", ROOT.parent / "shared" / "real"))
 
@@ -72,11 +72,12 @@ def test_missed_slouches_false_alarms_and_late_alerts_are_counted():
 
 
 @pytest.mark.unit
-def test_real_labels_leave_transitions_and_the_first_seconds_of_a_slouch_unscored(tmp_path):
-    (tmp_path / "labels.json").write_text(json.dumps({"clip.mp4": {
+def test_real_labels_leave_transitions_and_the_first_seconds_of_a_slouch_unscored():
+    tmp_path = Path("real")
+    labels = {"clip.mp4": {
         "view": "front", "upright": [[0, 30]], "slouch": [[30, 100]], "distractor": [[102, 104]],
-        "calib": "calib_clip.mp4", "calib_seconds": 15}}))
-    [truth] = real_clips(tmp_path)
+        "calib": "calib_clip.mp4", "calib_seconds": 15}}
+    [truth] = real_truths(tmp_path, labels)
     assert truth.label_at(10) == UPRIGHT and truth.label_at(103) == DISTRACTOR
     assert truth.label_at(32) is None and truth.label_at(36) == SLOUCH
     assert truth.label_at(101) is None

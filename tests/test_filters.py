@@ -1,6 +1,9 @@
+import pytest
 import math
 
-from posture_cam.filters import OneEuroFilter
+from posture_cam.core.filters import OneEuroFilter
+
+pytestmark = pytest.mark.unit
 
 
 def test_still_signal_with_jitter_is_smoothed():

@@ -2,11 +2,11 @@
 
 import pytest
 
-from posture_cam.analyzer import PostureSample
-from posture_cam.events import EventKind
-from posture_cam.fitwatch import FitWatch
-from posture_cam.geometry import View
-from posture_cam.readings import Readings
+from posture_cam.core.analyzer import PostureSample
+from posture_cam.core.events import EventKind
+from posture_cam.core.fitwatch import FitWatch
+from posture_cam.core.geometry import View
+from posture_cam.core.readings import Readings
 
 pytestmark = pytest.mark.unit
 MOVED = "your head is 2.0 head widths to the left of where it was at calibration"

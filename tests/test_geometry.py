@@ -5,7 +5,7 @@ import math
 import pytest
 
 from factories import make_pose
-from posture_cam.geometry import View, body_yaw_deg, extract_features, select_user, view_of
+from posture_cam.core.geometry import View, body_yaw_deg, extract_features, select_user, view_of
 
 pytestmark = pytest.mark.unit
 

@@ -4,10 +4,12 @@ import math
 
 import pytest
 
-from posture_cam.config import Config, config_from_mapping
+from posture_cam.core.settings import Config, config_from_mapping
 from posture_cam.history import HistoryRecorder, record_calibration
 from posture_cam.history_sqlite import open_history
-from posture_cam.history_store import MemoryStore
+from posture_cam.core.history_store import MemoryStore
+
+pytestmark = pytest.mark.unit
 
 ORIGIN = 1_795_000_020.0  # on a minute boundary
 M0 = int(ORIGIN // 60)
@@ -149,8 +151,8 @@ def test_no_frames_no_rows(tmp_path):
 
 
 def test_record_calibration_notes_view_and_frames_but_no_image(tmp_path):
-    from posture_cam.calibration import Baseline, Framing
-    from posture_cam.geometry import Features, View
+    from posture_cam.core.calibration import Baseline, Framing
+    from posture_cam.core.geometry import Features, View
 
     nan = Features(*[math.nan] * len(Features.names()))
     baseline = Baseline(View.SIDE, Framing.FULL, 1.0, nan, nan, 37, 640, 480,

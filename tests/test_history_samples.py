@@ -18,11 +18,13 @@ from datetime import date
 
 import pytest
 
-from posture_cam.config import SlouchConfig
+from posture_cam.core.settings import BreakConfig, SlouchConfig
 
 from conftest import ROOT, sample, sample_truth
 from posture_cam.history_sqlite import open_history
-from posture_cam.summary import day_bounds, load_period
+from posture_cam.core.summary import day_bounds, load_period
+
+pytestmark = [pytest.mark.model, pytest.mark.cli]
 
 CLIPS = ["front_upright_a", "front_forward_head_a", "front_rounded_shoulders_b",
          "front_trunk_lean_c", "front_slumped_d", "front_head_turn_a", "front_away_b",
@@ -96,7 +98,7 @@ def truth_alerts(truth):
 def summary_of(path):
     store = open_history(path)
     try:
-        return load_period(store, *day_bounds(DAY)).summary
+        return load_period(store, *day_bounds(DAY), BreakConfig().away_reset_s).summary
     finally:
         store.close()
 

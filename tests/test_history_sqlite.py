@@ -9,12 +9,14 @@ import sys
 
 import pytest
 
-from posture_cam.errors import UserError
+from posture_cam.core.errors import UserError
 from posture_cam.history import HistoryRecorder
 from posture_cam.history_sqlite import (
     APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_history,
 )
-from posture_cam.history_store import MinuteSummary
+from posture_cam.core.history_store import MinuteSummary
+
+pytestmark = pytest.mark.unit
 
 M0 = 29_916_667  # an epoch minute in 2026
 
@@ -55,7 +57,7 @@ def test_a_killed_writer_keeps_what_it_committed_and_the_file_opens(tmp_path):
     code = f"""
 import os, signal
 from posture_cam.history_sqlite import open_history
-from posture_cam.history_store import MinuteSummary
+from posture_cam.core.history_store import MinuteSummary
 store = open_history({str(path)!r})
 store.add_minutes([MinuteSummary({M0}, 60.0, 0.0, 60.0)])
 store.commit()

@@ -5,10 +5,12 @@ import math
 import pytest
 
 from posture_cam.history_sqlite import STORES
-from posture_cam.readings import Readings
-from posture_cam.history_store import (
+from posture_cam.core.readings import Readings
+from posture_cam.core.history_store import (
     CalibrationRecord, HistoryEvent, MinuteSummary, Span, merge_heartbeat, merge_minutes,
 )
+
+pytestmark = pytest.mark.unit
 
 T0 = 1_795_000_020.0  # an epoch second in 2026, on a minute boundary
 M0 = int(T0 // 60)

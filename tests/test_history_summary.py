@@ -5,14 +5,20 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from posture_cam.readings import Readings
-from posture_cam.history_store import HistoryEvent, MinuteSummary, Span
-from posture_cam.summary import (
+from posture_cam.core.settings import BreakConfig
+
+from posture_cam.core.readings import Readings
+from posture_cam.core.history_store import HistoryEvent, MinuteSummary, Span
+from posture_cam.core.summary import (
     Streak, day_bounds, sitting_streaks, summarize, upright_share_of, week_days,
 )
 
+pytestmark = pytest.mark.unit
+
 T0 = 1_795_000_020.0
 M0 = int(T0 // 60)
+
+GAP = BreakConfig().away_reset_s
 
 
 def present(a, b):
@@ -26,7 +32,7 @@ def test_short_absences_do_not_end_a_sitting_streak_but_a_break_does():
 
 
 def test_sitting_streaks_of_nothing_is_nothing():
-    assert sitting_streaks([]) == []
+    assert sitting_streaks([], break_gap_s=120) == []
 
 
 def test_upright_share_is_the_share_of_desk_time_not_slouched():
@@ -42,7 +48,7 @@ def test_summary_counts_alerts_breaks_and_ignored_reminders():
               HistoryEvent(T0 + 400, "break_taken", 300.0)]
     spans = [present(0, 600), Span("slouch", T0 + 10, T0 + 70, "head_forward", 18.0),
              Span("slouch", T0 + 100, T0 + 230, "trunk_forward", 15.0)]
-    s = summarize(minutes, events, spans, T0, T0 + 86400)
+    s = summarize(minutes, events, spans, T0, T0 + 86400, GAP)
     assert s.present_s == 600 and s.slouched_s == 120
     assert s.upright_share == pytest.approx(0.8)
     assert (s.slouches, s.longest_slouch_s) == (2, 130)
@@ -54,13 +60,13 @@ def test_summary_counts_alerts_breaks_and_ignored_reminders():
 def test_summary_clips_spans_and_ignores_rows_outside_the_period():
     minutes = [MinuteSummary(M0 - 1, 60.0, 60.0, 60.0), MinuteSummary(M0, 60.0, 0.0, 60.0)]
     spans = [Span("slouch", T0 - 60, T0 + 30, "head_forward", 15.0)]
-    s = summarize(minutes, [], spans, T0, T0 + 3600)
+    s = summarize(minutes, [], spans, T0, T0 + 3600, GAP)
     assert s.present_s == 60 and s.slouched_s == 0
     assert s.longest_slouch_s == 30
 
 
 def test_an_empty_period_summarises_as_empty():
-    s = summarize([], [], [], T0, T0 + 86400)
+    s = summarize([], [], [], T0, T0 + 86400, GAP)
     assert s.empty and s.longest_streak is None and math.isnan(s.upright_share)
 
 

@@ -2,9 +2,11 @@
 
 import pytest
 
-from posture_cam.events import Event, EventKind, Posture
-from posture_cam.messages import (BREAK_TIPS, BREAK_TITLE, POSTURE_TIPS, POSTURE_TITLE, compose,
+from posture_cam.core.events import Event, EventKind, Posture
+from posture_cam.core.messages import (BREAK_TIPS, BREAK_TITLE, POSTURE_TIPS, POSTURE_TITLE, compose,
                                   duration_text)
+
+pytestmark = pytest.mark.unit
 
 
 def alert(posture, duration_s=120.0):

@@ -15,8 +15,10 @@ import pytest
 from fake_camera import FakeCamera, FakeClock, StopAt
 from monitor_fakes import Collect, RecordingDetector, fake_pipeline
 from posture_cam import monitor
-from posture_cam.camera_health import Picture
+from posture_cam.core.camera_health import Picture
 from posture_cam.sources import CameraSource
+
+pytestmark = pytest.mark.unit
 
 
 def run_monitor(camera: FakeCamera, clock: FakeClock, seconds: float, *, duty_cycle=False,

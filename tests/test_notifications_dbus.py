@@ -18,7 +18,9 @@ import time
 import pytest
 
 from conftest import hide_python_module, sample, sample_truth
-from posture_cam.messages import BREAK_TIPS, BREAK_TITLE, POSTURE_TITLE
+from posture_cam.core.messages import BREAK_TIPS, BREAK_TITLE, POSTURE_TITLE
+
+pytestmark = pytest.mark.desktop
 
 APP = "posture-cam"
 FAST_ALERTS = ("--set", "slouch.alert_after_s=5")
@@ -102,9 +104,7 @@ def test_bus_without_a_notification_service_warns_once_and_uses_the_terminal(
 
 @pytest.mark.parametrize("clip", [
     "front_forward_head_a",
-    pytest.param("side_forward_head_c", marks=pytest.mark.xfail(
-        reason="analyzer (being tuned): this side view's forward head is read as a trunk "
-               "lean (one alert, on time, naming the wrong body part)", strict=False)),
+    "side_forward_head_c",
 ])
 def test_sustained_slouch_sends_exactly_one_notification_saying_what_was_seen(
         desktop_cli, notification_server, clip):

@@ -18,6 +18,8 @@ from posture_cam.notify import (APP_NAME, BackendStatus, DesktopNotifier, Fallba
                                 applescript_string, desktop_backend_status, desktop_chain,
                                 make_notifier, unavailable_message)
 
+pytestmark = pytest.mark.unit
+
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="stand-in programs are sh scripts")
 

@@ -5,8 +5,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from posture_cam.errors import UserError
+from posture_cam.core.errors import UserError
 from posture_cam.pose import PoseEstimator, check_model, default_model_path
+
+pytestmark = pytest.mark.model
 
 
 def test_the_bundled_model_matches_its_checksum():

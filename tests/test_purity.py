@@ -1,13 +1,22 @@
-"""The analysis core stays pure: no camera, model, GUI or notification library inside."""
+"""The layers hold: core/ stays pure, nothing outside core/ leaks into it, no import cycles.
 
+core/ is the analysis (numpy and the standard library only: no camera, model, GUI,
+notification, plotting or database library), so it can be tested without any of them.
+"""
+
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-IO_LIBRARIES = ("cv2", "mediapipe", "plyer", "matplotlib", "sqlite3")
-PURE_MODULES = ["landmarks", "geometry", "filters", "calibration", "analyzer", "decision",
-                "breaks", "events", "config", "messages", "history_store", "summary"]
+from conftest import ROOT
+
+PACKAGE = ROOT / "posture_cam"
+CORE = PACKAGE / "core"
+IO_LIBRARIES = ("cv2", "mediapipe", "plyer", "matplotlib", "sqlite3", "platformdirs", "dbus")
+CORE_MODULES = sorted(p.stem for p in CORE.glob("*.py") if p.stem != "__init__")
 
 
 def _heavy_imports_of(module: str, libraries: tuple[str, ...]) -> str:
@@ -17,9 +26,72 @@ def _heavy_imports_of(module: str, libraries: tuple[str, ...]) -> str:
     return out.stdout.strip()
 
 
-@pytest.mark.parametrize("module", PURE_MODULES)
-def test_pure_module_imports_no_io_library(module):
-    assert _heavy_imports_of(module, IO_LIBRARIES) == ""
+def _internal_imports(path: Path) -> set[str]:
+    """Modules of the package that `path` imports (relative imports resolved)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            if target.startswith("posture_cam"):
+                found.add(target)
+                found.update(f"{target}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("posture_cam"))
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts)
+               for p in PACKAGE.rglob("*.py")}
+    return {m.removesuffix(".__init__") for m in found if m in modules
+            or f"{m}.__init__" in modules} - {""}
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+@pytest.mark.unit
+def test_core_holds_the_analysis():
+    for name in ("geometry", "analyzer", "calibration", "decision", "breaks", "pipeline",
+                 "readings", "settings", "frame", "summary", "history_store"):
+        assert name in CORE_MODULES
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_imports_no_io_library(module):
+    assert _heavy_imports_of(f"core.{module}", IO_LIBRARIES) == ""
+
+
+@pytest.mark.unit
+def test_core_imports_nothing_from_outside_core():
+    leaks = {(_module_name(p), m) for p in CORE.glob("*.py") for m in _internal_imports(p)
+             if not m.startswith("posture_cam.core")}
+    assert leaks == set()
+
+
+@pytest.mark.unit
+def test_there_are_no_import_cycles():
+    graph = {_module_name(p): _internal_imports(p) - {_module_name(p)}
+             for p in PACKAGE.rglob("*.py")}
+    graph = {k: {m for m in v if m in graph and m != "posture_cam"} for k, v in graph.items()}
+    cycles = []
+
+    def visit(node, stack, done):
+        if node in stack:
+            cycles.append(stack[stack.index(node):] + [node])
+            return
+        if node in done:
+            return
+        for nxt in sorted(graph[node]):
+            visit(nxt, stack + [node], done)
+        done.add(node)
+
+    done: set[str] = set()
+    for node in sorted(graph):
+        visit(node, [], done)
+    assert cycles == []
 
 
 def test_the_history_recorder_needs_no_camera_model_or_plotting_library():

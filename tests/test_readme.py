@@ -1,10 +1,17 @@
-"""The README's promises that can be checked mechanically."""
+"""The README's and docs' promises that can be checked mechanically."""
 
 import re
+import subprocess
+import sys
+
+import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.unit
+
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
 
 
 def _command_after(marker: str) -> str:
@@ -28,12 +35,27 @@ def test_readme_documents_every_cli_command():
         assert f"posture-cam {name}" in README, name
 
 
-def test_readme_documents_every_setting():
-    from dataclasses import fields
+def test_the_readme_stays_short_and_links_every_doc():
+    assert len(README.encode()) < 12 * 1024
+    for doc in DOCS.glob("*.md"):
+        assert f"docs/{doc.name}" in README, doc.name
 
-    from posture_cam.config import Config
 
-    defaults = Config()
-    for section in fields(Config):
-        for key in fields(getattr(defaults, section.name)):
-            assert f"`{section.name}.{key.name}`" in README, f"{section.name}.{key.name}"
+def test_every_relative_link_in_the_docs_resolves():
+    for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / target).exists(), (page.name, target)
+
+
+def test_the_settings_table_is_generated_from_the_schema():
+    """Every setting, with its default and range, exactly as core/settings.py declares."""
+    from posture_cam.core.settings import schema
+
+    check = subprocess.run([sys.executable, str(DOCS / "make_docs.py"), "--check"])
+    assert check.returncode == 0, "docs/configuration.md is stale: python docs/make_docs.py"
+    table = (DOCS / "configuration.md").read_text()
+    for key, default, allowed, _ in schema():
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{key}` |"))
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert cells[2] == allowed, key
+        assert cells[1].strip('"') == str(default).lower() or cells[1] == repr(default), key

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from fake_camera import FakeCamera, FakeClock
-from posture_cam.camera_health import Picture, PictureCheck
+from posture_cam.core.camera_health import Picture, PictureCheck
 from posture_cam.sources import CameraError, CameraSource
+
+pytestmark = pytest.mark.unit
 
 
 def noisy(seed: int, level: int = 100) -> np.ndarray:
@@ -69,7 +71,7 @@ def test_a_picture_that_comes_back_resets_the_black_timer():
 
 
 def test_camera_health_is_pure():
-    code = "import sys, posture_cam.camera_health; print('cv2' in sys.modules)"
+    code = "import sys, posture_cam.core.camera_health; print('cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -12,6 +12,8 @@ import pytest
 from test_cli_errors import assert_one_line_error
 from videos import write_video
 
+pytestmark = pytest.mark.cli
+
 
 @pytest.fixture
 def video(tmp_path):
@@ -64,8 +66,8 @@ def _valid_calibration_json() -> dict:
     import json
 
     from factories import make_pose
-    from posture_cam.calibration import build_baseline
-    from posture_cam.geometry import extract_features
+    from posture_cam.core.calibration import build_baseline
+    from posture_cam.core.geometry import extract_features
 
     features = extract_features(make_pose(), 640, 480)
     return json.loads(build_baseline([features] * 8, 640, 480, source="test").to_json())

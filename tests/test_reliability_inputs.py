@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from conftest import sample
-from posture_cam.events import EventKind
+from posture_cam.core.events import EventKind
 from test_cli_errors import assert_one_line_error
 from videos import truncate, write_video
+
+pytestmark = [pytest.mark.model, pytest.mark.cli]
 
 CALIBRATE_S = 6
 

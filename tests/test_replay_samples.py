@@ -4,6 +4,8 @@ import pytest
 
 from conftest import sample, sample_truth
 
+pytestmark = [pytest.mark.model, pytest.mark.cli]
+
 FAST = ["--set", "slouch.alert_after_s=10"]
 
 

@@ -12,13 +12,15 @@ from datetime import date, datetime
 
 import pytest
 
-from posture_cam.config import SlouchConfig
+from posture_cam.core.settings import BreakConfig, SlouchConfig
 
 from posture_cam import cli
-from posture_cam.config import Config, config_from_mapping
+from posture_cam.core.settings import Config, config_from_mapping
 from posture_cam.history import HistoryRecorder
 from posture_cam.history_sqlite import SCHEMA_VERSION, open_history
-from posture_cam.summary import day_bounds, load_period
+from posture_cam.core.summary import day_bounds, load_period
+
+pytestmark = [pytest.mark.model, pytest.mark.cli]
 
 DAY = date(2026, 11, 20)
 QUICK_ALERTS = config_from_mapping({"slouch": {"alert_after_s": 30.0, "cooldown_s": 120.0}},
@@ -53,7 +55,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_day_report_states_the_numbers_of_the_day(history, capsys):
     code, out, _ = report(capsys, "--day", DAY, "--history", history)
     store = open_history(history)
-    s = load_period(store, *day_bounds(DAY)).summary
+    s = load_period(store, *day_bounds(DAY), BreakConfig().away_reset_s).summary
     store.close()
     assert code == 0
     assert "Posture on Fri 20 Nov 2026" in out
@@ -185,6 +187,6 @@ def test_report_refuses_a_file_that_is_not_our_history(make, words, cli, tmp_pat
                                            (600, "10 min"), (3599.7, "1 h 00 min"),
                                            (7322, "2 h 02 min")])
 def test_durations_read_like_a_person_would_say_them(seconds, text):
-    from posture_cam.report import format_duration
+    from posture_cam.core.messages import duration_text
 
-    assert format_duration(seconds) == text
+    assert duration_text(seconds, precise=True) == text

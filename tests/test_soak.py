@@ -24,13 +24,15 @@ from conftest import sample
 
 from posture_cam import monitor
 from posture_cam.alerts import Alerter
-from posture_cam.pipeline import build_pipeline
-from posture_cam.config import Config
+from posture_cam.core.pipeline import build_pipeline
+from posture_cam.core.settings import Config
 from posture_cam.notify import RecordingNotifier
 from posture_cam.output import JsonLinesSink
-from posture_cam.pipeline import baseline_from_video
+from posture_cam.wiring import baseline_from_video
 from posture_cam.pose import PoseEstimator
 from posture_cam.sources import LoopingSource
+
+pytestmark = pytest.mark.model
 
 FRAMES = int(os.environ.get("POSTURE_CAM_SOAK_FRAMES", "100000"))
 THREADS = int(os.environ.get("POSTURE_CAM_SOAK_THREADS", "2"))
@@ -90,8 +92,7 @@ def test_100k_frames_through_the_real_pipeline_keep_memory_flat(tmp_path):
     clip = soak_clip(tmp_path / "soak.mp4", sample("front_upright_a"))
     config = Config()
     with PoseEstimator() as estimator:
-        baseline = baseline_from_video(sample("front_upright_a"), estimator,
-                                       config.analysis.min_visibility, 6.0)
+        baseline = baseline_from_video(sample("front_upright_a"), estimator, config, 6.0)
     stop = monitor.StopFlag()
     counter = Counter(FRAMES, stop)
     errors: list[BaseException] = []

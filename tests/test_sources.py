@@ -2,9 +2,11 @@
 
 import pytest
 
-from posture_cam.errors import UserError
+from posture_cam.core.errors import UserError
 from posture_cam.sources import LoopingSource, VideoFileSource
 from videos import truncate, write_video
+
+pytestmark = pytest.mark.unit
 
 
 def test_frames_come_at_the_analysis_rate_with_position_timestamps(tmp_path):

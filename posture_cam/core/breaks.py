@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .config import BreakConfig
+from .settings import BreakConfig
 from .events import Event, EventKind
 
 

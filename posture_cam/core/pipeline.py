@@ -7,7 +7,6 @@ evaluate), so what the tests replay is exactly what runs at the desk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .analyzer import Analyzer, PostureSample, UserTracker
@@ -18,8 +17,7 @@ from .events import Event
 from .fitwatch import FitWatch
 from .geometry import Features
 from .landmarks import PoseFrame
-from .errors import UserError
-from .sources import Frame, VideoFileSource
+from .frame import Frame
 
 
 class PoseDetector(Protocol):
@@ -81,12 +79,12 @@ class Pipeline:
     def step_pose(self, pose_frame: PoseFrame, image: Any = None) -> StepResult:
         """The part after the model, for replaying recorded landmarks without it."""
         sample = self.analyzer.update(pose_frame)
-        looks_slouched = self.slouch.looks_slouched(sample)
-        events = self.slouch.update(sample)
-        events += self.sitting.update(sample.t_s, self.slouch.state is not State.AWAY, events)
-        events += self.fit.update(sample, looks_slouched)
-        return StepResult(sample, self.slouch.state, tuple(events), pose_frame,
-                          self.sitting.sitting_s(sample.t_s), looks_slouched, image)
+        decision = self.slouch.update(sample)
+        events = list(decision.events)
+        events += self.sitting.update(sample.t_s, decision.state is not State.AWAY, events)
+        events += self.fit.update(sample, decision.looks_slouched)
+        return StepResult(sample, decision.state, tuple(events), pose_frame,
+                          self.sitting.sitting_s(sample.t_s), decision.looks_slouched, image)
 
     def gap(self, t_s: float) -> StepResult:
         """No picture at all (camera lost): count it as nobody in view."""
@@ -136,21 +134,3 @@ def calibrate_from(frames: Iterable[Frame], detector: PoseDetector, min_visibili
     """The baseline of the user over the first `seconds` of `frames`."""
     return baseline_from_poses(detect_poses(frames, detector, seconds, progress),
                                min_visibility, source)
-
-
-def baseline_from_video(path: Path | str, detector: PoseDetector, min_visibility: float,
-                        seconds: float, analysis_fps: float = 5.0) -> Baseline:
-    """A baseline from the first `seconds` of a video in which the person sits upright.
-
-    What `replay` and `evaluate` use when no calibration file is given.
-    """
-    if seconds <= 0:
-        raise UserError("the calibration time must be more than 0 s")
-    with VideoFileSource(path, analysis_fps) as source:
-        try:
-            return calibrate_from(source.frames(), detector, min_visibility, seconds,
-                                  source=f"first {seconds:g} s of {path}")
-        except UserError as exc:
-            raise UserError(f"cannot calibrate from the first {seconds:g} s of {path}: "
-                            f"{exc.message}",
-                            hint="give --calibration FILE from `posture-cam calibrate`") from None

@@ -16,9 +16,6 @@ from .events import EventKind
 from .history_store import HistoryEvent, HistoryStore, MinuteSummary, Span
 from .readings import Readings
 
-# An absence at least this long ends a sitting streak (the default of breaks.away_reset_s).
-BREAK_GAP_S = 120.0
-
 
 @dataclass(frozen=True)
 class Streak:
@@ -93,7 +90,7 @@ def count_events(events: Sequence[HistoryEvent], kind: EventKind, min_repeat: in
     return sum(1 for e in events if e.kind == kind.value and e.repeat >= min_repeat)
 
 
-def sitting_streaks(present: Sequence[Span], break_gap_s: float = BREAK_GAP_S) -> list[Streak]:
+def sitting_streaks(present: Sequence[Span], break_gap_s: float) -> list[Streak]:
     """Presence spans joined across absences shorter than a break.
 
         present  |=====|  |======|          |=====|
@@ -123,7 +120,7 @@ def mean_severity(minutes: Sequence[MinuteSummary]) -> Readings:
 
 def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
               spans: Sequence[Span], start_s: float, end_s: float,
-              break_gap_s: float = BREAK_GAP_S) -> Summary:
+              break_gap_s: float) -> Summary:
     """The summary of [start_s, end_s) from what the store returned for that range."""
     minutes = [m for m in minutes if start_s <= m.start_s < end_s]
     events = [e for e in events if start_s <= e.t_s < end_s]
@@ -166,9 +163,11 @@ class Period:
     spans: tuple[Span, ...]
 
 
-def load_period(store: HistoryStore, start_s: float, end_s: float) -> Period:
+def load_period(store: HistoryStore, start_s: float, end_s: float,
+                break_gap_s: float) -> Period:
+    """`break_gap_s`: an absence this long ends a sitting streak (`breaks.away_reset_s`)."""
     minutes = store.minutes(start_s, end_s)
     events = store.events(start_s, end_s)
     spans = store.spans(start_s, end_s)
-    return Period(summarize(minutes, events, spans, start_s, end_s),
+    return Period(summarize(minutes, events, spans, start_s, end_s, break_gap_s),
                   tuple(minutes), tuple(events), tuple(spans))

@@ -9,12 +9,11 @@ Two sources, one shape:
             and distractor; unlabelled time (transitions) is not scored, nor the first
             5 s of each slouch; calibrated on the clip's separate `calib` clip.
 
-Pure: parsing and lookups only, no video.
+Pure: built from parsed JSON (evaluate.py reads the files), no video.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,30 +70,9 @@ class Truth:
                         shoulders=change("shoulder_protraction_deg"))
 
 
-def find_clips(folder: Path) -> list[Truth]:
-    """Every clip with ground truth in `folder`: real footage if it has labels.json."""
-    if not folder.is_dir():
-        raise UserError(f"{folder} is not a folder of clips")
-    if (folder / LABELS_FILE).exists():
-        return real_clips(folder)
-    clips = [rendered_clip(p) for p in sorted(folder.glob("*.mp4"))
-             if p.with_suffix(".json").exists()]
-    if not clips:
-        raise UserError(f"no clips with ground truth in {folder} "
-                        f"(NAME.mp4 + NAME.json, or {LABELS_FILE})")
-    return clips
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"ground truth {path} is unreadable ({exc})") from None
-
-
-def rendered_clip(video: Path) -> Truth:
+def rendered_truth(video: Path, data: dict[str, Any]) -> Truth:
+    """The truth of a rendered clip from its parsed NAME.json."""
     json_path = video.with_suffix(".json")
-    data = _load_json(json_path)
     try:
         fps = float(data["fps"])
         frames = tuple(data["frames"])
@@ -120,8 +98,8 @@ def rendered_clip(video: Path) -> Truth:
                  tuple(spans), slouches, fps, frames, reference)
 
 
-def real_clips(folder: Path) -> list[Truth]:
-    labels = _load_json(folder / LABELS_FILE)
+def real_truths(folder: Path, labels: dict[str, Any]) -> list[Truth]:
+    """The truths of a folder of real clips from its parsed labels.json."""
     clips = []
     for name, entry in sorted(labels.items()):
         try:

@@ -5,8 +5,7 @@ bodies, cameras and rooms we have never seen: we compare the user with themselve
 Calibration refuses only what would make that comparison wrong (nobody or no face in
 view, real movement, a head turned away from the camera, an oblique camera) and accepts
 whatever framing it gets, saying what that framing can and cannot show.
-Pure apart from `save`/`load`, which write atomically (temp file + rename) so a crash
-never leaves half a calibration behind.
+Pure: storage.py saves and loads it.
 """
 
 from __future__ import annotations
@@ -14,12 +13,9 @@ from __future__ import annotations
 import enum
 import json
 import math
-import os
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -54,6 +50,10 @@ class Framing(str, enum.Enum):
     FULL = "full"  # head and shoulders
     HEAD_ONLY = "head_only"  # shoulders at or below the bottom edge (a laptop close by)
 
+    @property
+    def words(self) -> str:
+        return "head only" if self is Framing.HEAD_ONLY else "head and shoulders"
+
 
 def what_it_detects(view: View, framing: Framing, hips_seen: bool) -> tuple[str, str]:
     """(what this calibration can detect, what it cannot), in words for the user."""
@@ -82,6 +82,10 @@ class Baseline:
     image_height: int
     created_utc: str
     source: str
+
+    def what_it_detects(self) -> tuple[str, str]:
+        """(what this calibration can detect, what it cannot), in words for the user."""
+        return what_it_detects(self.view, self.framing, self.median.hips_visible >= 0.5)
 
     def to_json(self) -> str:
         data = {
@@ -241,30 +245,3 @@ def _check_still(view: View, spread: Features, median: Features) -> None:
             raise UserError(f"you moved too much during calibration ({what} varied by "
                             f"{fmt.format(value)})",
                             hint="sit upright and still for the whole calibration, then try again")
-
-
-def save_baseline(baseline: Baseline, path: Path) -> None:
-    """Atomic write: a crash mid-write leaves the previous calibration untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            tmp.write(baseline.to_json())
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def load_baseline(path: Path) -> Baseline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"no calibration at {path}",
-                        hint="run `posture-cam calibrate` first") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read calibration {path}: {exc}",
-                        hint="run `posture-cam calibrate` again") from None
-    return Baseline.from_json(text, origin=f"calibration file {path}")

@@ -18,9 +18,10 @@ The detector sees only severities (each reading over its threshold), never units
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from .analyzer import PostureSample
-from .config import SlouchConfig
+from .settings import SlouchConfig
 from .events import Event, EventKind, Posture
 
 
@@ -34,6 +35,16 @@ class State(str, enum.Enum):
     UPRIGHT = "upright"
     SLOUCHING = "slouching"
     ALERTED = "alerted"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one frame decided: the state after it, its events, and whether the frame on
+    its own looked slouched (trusted and over a threshold, before any timing)."""
+
+    state: State
+    events: tuple[Event, ...]
+    looks_slouched: bool
 
 
 class SlouchDetector:
@@ -66,7 +77,13 @@ class SlouchDetector:
     def _is_under(self, s: PostureSample) -> bool:
         return s.severity.all_under(1.0 - self.config.hysteresis_ratio)
 
-    def update(self, sample: PostureSample) -> list[Event]:
+    def update(self, sample: PostureSample) -> Decision:
+        """Advances to the sample's time: the events it caused and the state it left."""
+        looks = self.looks_slouched(sample)
+        events = self._advance(sample)
+        return Decision(self.state, tuple(events), looks)
+
+    def _advance(self, sample: PostureSample) -> list[Event]:
         t = sample.t_s
         events: list[Event] = []
         if not sample.person_seen:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calibration import Baseline, Framing
-from .config import AnalysisConfig, SlouchConfig
+from .settings import AnalysisConfig, SlouchConfig
 from .filters import OneEuroFilter
 from .geometry import (Features, View, extract_features, focal_length_px, head_in_frame,
                        head_only, pose_centre_px, select_user, view_of)
@@ -327,12 +327,14 @@ class Analyzer:
         raw = estimate_readings(features, self.baseline, frame.image_width)
         readings = Readings(*(flt(value, frame.t_s)
                               for flt, value in zip(self._filters, raw.values())))
-        front = self.baseline.view is View.FRONT
+        severity = readings.over(self.thresholds)
+        head_kind = Posture.HEAD_FORWARD
+        if self.baseline.view is View.FRONT:
+            # the shoulders came forward past their threshold too: the trunk leans in
+            head_kind = (Posture.TRUNK_FORWARD if severity.trunk >= 1.0
+                         else front_kind(features, self.baseline.median))
         return PostureSample(
             t_s=frame.t_s, person_seen=True, n_people=len(frame.poses),
-            view=seen_view(features, self.baseline), readings=readings,
-            severity=readings.over(self.thresholds),
+            view=seen_view(features, self.baseline), readings=readings, severity=severity,
             confidence=frame_confidence(features, self.baseline),
-            misfit=misfit_of(features, self.baseline),
-            head_kind=(front_kind(features, self.baseline.median) if front
-                       else Posture.HEAD_FORWARD))
+            misfit=misfit_of(features, self.baseline), head_kind=head_kind)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .events import Event, EventKind, Posture
 
 POSTURE_TITLE = "Posture check"
@@ -45,8 +47,13 @@ BREAK_TIPS = (
 )
 
 
-def duration_text(seconds: float) -> str:
-    """Short and rounded the way people say it: '40 s', '2 min', '1 h', '1 h 15 min'."""
+def duration_text(seconds: float, precise: bool = False) -> str:
+    """Rounded the way people say it: '40 s', '2 min', '1 h', '1 h 15 min'.
+
+    `precise` (reports, where minutes add up): '35 s', '4 min 10 s', '12 min', '1 h 05 min'.
+    """
+    if precise:
+        return _precise_duration(seconds)
     if seconds < 90:
         return f"{max(1, int(seconds + 0.5))} s"
     minutes = int(seconds / 60 + 0.5)
@@ -54,6 +61,24 @@ def duration_text(seconds: float) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h" if minutes == 0 else f"{hours} h {minutes} min"
+
+
+def _precise_duration(seconds: float) -> str:
+    seconds = round(max(0.0, seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 10 and secs:
+        return f"{minutes} min {secs} s"
+    if minutes < 60:
+        return f"{round(seconds / 60)} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage; '-' where there is none (NaN)."""
+    return "-" if not math.isfinite(share) else f"{100 * share:.0f} %"
 
 
 def compose(event: Event, rotation: int) -> tuple[str, str]:

@@ -1,0 +1,138 @@
+"""The composition root: every part the commands use is built here, from typed settings.
+
+    cli.py (argv) -> commands.py (typed arguments) -> wiring.py (builds) -> core/ + I/O parts
+
+Commands never construct a camera, a model, a notifier or a history path themselves, so
+each is decided in one place: the history path (`history_path`), the model
+(`open_estimator`), where frames come from (`open_source`), the calibration rate
+(`calibration_fps`). Heavy libraries are imported only inside the builder that needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TextIO
+
+from .core.calibration import Baseline
+from .core.errors import UserError
+from .core.settings import Config
+from .paths import Paths
+
+if TYPE_CHECKING:
+    from .alerts import Alerter
+    from .pose import PoseEstimator
+    from .sources import FrameSource
+
+# Calibration looks at least this often, whatever analysis.fps is: a few seconds of
+# calibration should still give a robust median.
+MIN_CALIBRATION_FPS = 5.0
+
+
+@dataclass
+class Env:
+    """What a command may touch besides its arguments: the user's folders and two streams
+    (httpie's `main(args, env)`), so the CLI runs in-process in tests."""
+
+    paths: Paths
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def say(self, *parts: object) -> None:
+        print(*parts, file=self.out, flush=True)
+
+    def tell(self, *parts: object) -> None:
+        """Progress and prompts for a person at a terminal: stderr, never mixed with data."""
+        print(*parts, file=self.err, flush=True)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where frames come from: a video file, or a camera (None = `camera.index`)."""
+
+    video: Path | None = None
+    camera: int | None = None
+    loop: bool = False
+    duty_cycle: bool = False
+
+
+def history_path(paths: Paths, config: Config, explicit: Path | None = None) -> Path:
+    """The one answer to "where is the history?": flag, then `[history] path`, then the
+    data folder."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    if config.history.path:
+        return Path(config.history.path).expanduser()
+    return paths.history_file
+
+
+def model_path(config: Config, explicit: Path | None = None) -> Path:
+    from .pose import default_model_path
+
+    chosen = explicit or (Path(config.analysis.model) if config.analysis.model else None)
+    return Path(chosen).expanduser() if chosen else default_model_path()
+
+
+def open_estimator(config: Config, model: Path | None = None) -> PoseEstimator:
+    from .pose import PoseEstimator
+
+    return PoseEstimator(model_path(config, model),
+                         max_image_width=config.analysis.max_image_width)
+
+
+def calibration_fps(config: Config) -> float:
+    return max(config.analysis.fps, MIN_CALIBRATION_FPS)
+
+
+def open_source(config: Config, spec: SourceSpec, analysis_fps: float,
+                clock: Callable[[], float] = time.monotonic,
+                sleep: Callable[[float], object] | None = None) -> FrameSource:
+    from .sources import CameraSource, LoopingSource, VideoFileSource
+
+    if spec.video is not None:
+        if spec.loop:
+            return LoopingSource(spec.video, analysis_fps)
+        return VideoFileSource(spec.video, analysis_fps)
+    cam = config.camera
+    index = cam.index if spec.camera is None else spec.camera
+    return CameraSource(index, cam.width, cam.height, cam.fps, analysis_fps,
+                        duty_cycle=spec.duty_cycle or cam.duty_cycle,
+                        burst_every_s=cam.burst_every_s, clock=clock,
+                        **({"sleep": sleep} if sleep else {}))
+
+
+def baseline_from_video(path: Path, estimator: PoseEstimator, config: Config,
+                        seconds: float) -> Baseline:
+    """A baseline from the first `seconds` of a video in which the person sits upright:
+    what `replay` uses when no calibration file is given."""
+    from .core.pipeline import calibrate_from
+    from .sources import VideoFileSource
+
+    if seconds <= 0:
+        raise UserError("the calibration time must be more than 0 s")
+    with VideoFileSource(path, calibration_fps(config)) as source:
+        try:
+            return calibrate_from(source.frames(), estimator, config.analysis.min_visibility,
+                                  seconds, source=f"first {seconds:g} s of {path}")
+        except UserError as exc:
+            raise UserError(f"cannot calibrate from the first {seconds:g} s of {path}: "
+                            f"{exc.message}",
+                            hint="give --calibration FILE from `posture-cam calibrate`") from None
+
+
+def load_calibration(paths: Paths, explicit: Path | None = None) -> Baseline:
+    from .storage import load_baseline
+
+    return load_baseline(explicit or paths.calibration_file)
+
+
+def make_alerter(config: Config, paths: Paths) -> Alerter:
+    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable."""
+    from .alerts import Alerter
+    from .control import SnoozeWatch
+    from .notify import make_notifier
+
+    return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
+                   SnoozeWatch(paths.snooze_file))
