@@ -8,12 +8,13 @@ everything. Folders and streams are arguments, so tests run the CLI in-process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Iterator, Sequence, TextIO
 
 from . import __version__
 from .core.errors import UserError
@@ -204,7 +205,13 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
         return commands.calibrate(env, _settings(args, env.paths), _source(args), args.seconds,
                                   _optional_path(args.output), model)
     if command == "monitor":
-        return commands.monitor(env, _settings(args, env.paths), _source(args),
+        commands.start_monitor_log(env)
+        try:
+            config = _settings(args, env.paths)
+        except UserError as exc:
+            commands.tell_start_failure(None, exc)
+            raise
+        return commands.monitor(env, config, _source(args),
                                 _optional_path(args.calibration), args.preview, args.realtime,
                                 _optional_path(args.history), not args.no_history, model)
     if command == "replay":
@@ -255,7 +262,8 @@ def main(argv: Sequence[str] | None = None, paths: Paths | None = None,
     _log_to(err, logging.DEBUG if debug else (logging.INFO if getattr(args, "verbose", False)
                                               else logging.WARNING))
     try:
-        return int(dispatch(args, Env(paths or Paths.for_user(), out, err)))
+        with private_files():
+            return int(dispatch(args, Env(paths or Paths.for_user(), out, err)))
     except UserError as exc:
         if debug:
             raise
@@ -272,6 +280,18 @@ def main(argv: Sequence[str] | None = None, paths: Paths | None = None,
         log.error("internal error: %s: %s (run again with --debug for details, and please "
                   "report it)", type(exc).__name__, exc)
         return ExitStatus.INTERNAL
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Posture data is personal: everything the command creates (history and its -wal/-shm,
+    log, calibration, reports) is readable by the user alone. The umask is restored after,
+    so an in-process caller keeps its own."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def _log_to(stream: TextIO, level: int) -> None:

@@ -80,7 +80,11 @@ def _log_to_file(path: Path) -> None:
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
+    handler.posture_cam_log = True  # type: ignore[attr-defined]
     root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "posture_cam_log", False)]:
+        root.removeHandler(old)  # one log file per process, even when main() runs twice
+        old.close()
     root.addHandler(handler)
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -89,20 +93,64 @@ def _log_to_file(path: Path) -> None:
                 other.setLevel(logging.WARNING)
 
 
+def start_monitor_log(env: Env) -> None:
+    """The log a monitor started at login (no terminal) leaves: set up before anything can
+    fail, so a failed start is in `monitor.log` too."""
+    try:
+        _log_to_file(env.paths.log_file)
+    except (UserError, OSError) as exc:
+        log.warning("no log file (%s); messages go to the terminal only", exc)
+
+
+def tell_start_failure(config: Config | None, problem: UserError) -> None:
+    """One desktop notification when the monitor cannot start: at login nobody reads a
+    terminal. Without a desktop the printed and logged error is all there is."""
+    if config is not None and config.notify.backend == "terminal":
+        return
+    from .notify import desktop_backend_status, desktop_chain
+
+    status = desktop_backend_status()
+    if not status.available:
+        return
+    for notifier in desktop_chain(status):
+        try:
+            if notifier.notify("posture-cam could not start", str(problem)):
+                return
+        except Exception:  # noqa: BLE001 - the error itself is logged and printed already
+            log.debug("the start failure could not be notified", exc_info=True)
+
+
 def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | None = None,
             preview: bool = False, realtime: bool = False, history: Path | None = None,
             record_history: bool = True, model: Path | None = None) -> int:
+    from .instance import MonitorLock
+
+    try:
+        if (source.loop or realtime) and source.video is None:
+            raise UserError("--loop and --realtime need --source VIDEO")
+        baseline = load_calibration(env.paths, calibration)
+        if source.video is not None:
+            from .sources import VideoFileSource
+
+            VideoFileSource(source.video).close()  # a bad file: one line, before any output
+        lock = MonitorLock(env.paths.lock_file).__enter__()
+    except UserError as exc:
+        tell_start_failure(config, exc)
+        raise
+    try:
+        return _monitor_locked(env, config, source, baseline, preview, realtime, history,
+                               record_history, model)
+    finally:
+        lock.__exit__()
+
+
+def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
+                    preview: bool, realtime: bool, history: Path | None,
+                    record_history: bool, model: Path | None) -> int:
+    from .core.pace import AdaptivePace
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
 
-    if (source.loop or realtime) and source.video is None:
-        raise UserError("--loop and --realtime need --source VIDEO")
-    baseline = load_calibration(env.paths, calibration)
-    if source.video is not None:
-        from .sources import VideoFileSource
-
-        VideoFileSource(source.video).close()  # a bad file: one line, before any other output
-    _log_to_file(env.paths.log_file)
     stop = StopFlag()
     stop.install()
     sinks: list[Any] = [make_alerter(config, env.paths)]
@@ -118,6 +166,7 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         else:
             log.warning("no display: --preview ignored")
     clock = time.monotonic
+    pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         log.info("monitoring %s (analysis %.1f fps)",
@@ -125,7 +174,7 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         stats = run_loop(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
             pipeline, sinks, stop, retry_camera=source.video is None,
-            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock)
+            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace)
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
@@ -196,9 +245,13 @@ def snooze(env: Env, minutes: float) -> int:
     if not 0 < minutes <= SNOOZE_MAX_MIN:
         raise UserError(f"snooze takes more than 0 and at most {SNOOZE_MAX_MIN} minutes")
     until = time.time() + minutes * 60
+    from .instance import holder
+
     write_snooze(env.paths.snooze_file, until)
     env.say(f"Alerts snoozed until {datetime.fromtimestamp(until):%H:%M} "
             f"(`posture-cam resume` to end it sooner)")
+    if holder(env.paths.lock_file) is None:
+        env.say("No monitor is running now; the snooze applies if one starts before then.")
     return 0
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from .core.camera_health import Picture, PictureCheck
+from .core.pace import AdaptivePace
 from .core.pipeline import Pipeline, StepResult
 from .sources import CameraError, FrameSource
 
@@ -95,14 +96,15 @@ class _Outage:
 def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Iterable[Sink],
         stop: StopFlag, *, retry_camera: bool = False, retry_max_s: float = 60.0,
         realtime: bool = False, clock: Callable[[], float] = time.monotonic,
-        check_picture: bool | None = None) -> RunStats:
+        check_picture: bool | None = None, pace: AdaptivePace | None = None) -> RunStats:
     """Runs until the source ends, or `stop` is set; returns what happened.
 
     With `retry_camera`, a CameraError (missing, busy, unplugged) and a picture that stays
     black or frozen (`check_picture`, on by default with `retry_camera`) close the source
     and open it again after 1, 2, 4 ... `retry_max_s` seconds; the time in between counts
     as nobody in view. `clock` must be the clock the camera stamps its frames with, so
-    that a gap while the camera is away lands on the same timeline.
+    that a gap while the camera is away lands on the same timeline. With `pace`, the
+    source's analysis rate follows the posture (core/pace.py).
     """
     sinks = list(sinks)
     check_picture = retry_camera if check_picture is None else check_picture
@@ -121,7 +123,7 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
                 try:
                     fault = _play(source, pipeline, sinks, stop, stats, outage,
                                   PictureCheck() if check_picture else None,
-                                  start if realtime else None, clock)
+                                  start if realtime else None, clock, pace)
                 except CameraError as exc:
                     if not retry_camera:
                         raise
@@ -144,7 +146,8 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
 
 def _play(source: FrameSource, pipeline: Pipeline, sinks: list[Sink], stop: StopFlag,
           stats: RunStats, outage: _Outage, check: PictureCheck | None,
-          realtime_start: float | None, clock: Callable[[], float]) -> str | None:
+          realtime_start: float | None, clock: Callable[[], float],
+          pace: AdaptivePace | None = None) -> str | None:
     """Feeds the source's frames through the pipeline; returns a picture problem, if any."""
     for frame in source.frames():
         if stop.is_set():
@@ -162,8 +165,11 @@ def _play(source: FrameSource, pipeline: Pipeline, sinks: list[Sink], stop: Stop
             _feed(sinks, pipeline.gap(frame.t_s))  # nothing to see: spare the model
             stats.skipped_frames += 1
         else:
-            _feed(sinks, pipeline.step(frame))
+            result = pipeline.step(frame)
+            _feed(sinks, result)
             stats.frames += 1
+            if pace is not None:
+                source.analysis_fps = pace.after(result)
     return None
 
 

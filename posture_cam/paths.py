@@ -53,5 +53,9 @@ class Paths:
         return self.state_dir / "snooze.json"
 
     @property
+    def lock_file(self) -> Path:
+        return self.state_dir / "monitor.lock"
+
+    @property
     def log_file(self) -> Path:
         return self.state_dir / "monitor.log"

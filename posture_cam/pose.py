@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+import types
 import zipfile
 from pathlib import Path
 import cv2
@@ -71,6 +72,26 @@ def check_model(path: Path) -> None:
                             hint="rebuild it with models/build_model.py")
 
 
+def _import_mediapipe():  # noqa: ANN202 - (mediapipe, BaseOptions, vision)
+    """mediapipe, imported only when a model is loaded, without matplotlib's pyplot.
+
+    mediapipe's vision package imports its drawing helpers, which import matplotlib.pyplot
+    (0.2 s and ~20 MB that posture-cam never uses: it draws with OpenCV, and its charts use
+    matplotlib's Figure API without pyplot). A placeholder stands in for pyplot during the
+    import only, so a real `import matplotlib.pyplot` later still gets the real one.
+    """
+    placeholder = "matplotlib.pyplot" not in sys.modules
+    if placeholder:
+        sys.modules["matplotlib.pyplot"] = types.ModuleType("matplotlib.pyplot")
+    try:
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+    finally:
+        if placeholder:
+            del sys.modules["matplotlib.pyplot"]
+    return mp, BaseOptions, vision
+
+
 # How often to look for other people while following one (a survey costs about two
 # tracked frames), and how far the followed body may jump between frames before we look.
 SURVEY_EVERY_S = 5.0
@@ -98,8 +119,7 @@ class PoseEstimator:
                  survey_every_s: float = SURVEY_EVERY_S) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         check_model(self.model_path)
-        from mediapipe.tasks.python import BaseOptions, vision  # slow import: only when needed
-        import mediapipe as mp
+        mp, BaseOptions, vision = _import_mediapipe()
 
         self._mp = mp
         self._vision = vision

@@ -32,6 +32,7 @@ class CameraError(UserError):
 
 class FrameSource(Protocol):
     description: str
+    analysis_fps: float  # frames per second to deliver; may change between frames
 
     def frames(self) -> Iterator[Frame]:
         """Frames at the analysis rate until the source ends; may raise CameraError."""
@@ -86,11 +87,12 @@ class VideoFileSource(_Closing):
         return self.frame_count / self.fps
 
     def frames(self) -> Iterator[Frame]:
-        step_s = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
         next_t = 0.0
         index = 0
         decoded = 0
         while True:
+            # read at every frame: the monitor may change the rate as it goes (core/pace.py)
+            step_s = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
             t_s = index / self.fps
             if t_s + 1e-9 >= next_t:
                 ok, image = self._capture.read()
@@ -199,9 +201,9 @@ class CameraSource(_Closing):
         if self.duty_cycle:
             yield from self._bursts()
             return
-        step_s = 1.0 / self.analysis_fps
         next_t = self._clock()
         while True:
+            step_s = 1.0 / self.analysis_fps  # the monitor may change it (core/pace.py)
             if self._capture is None:
                 self._open()
             # The driver paces us: grab (no decoding) until the next analysis is due.
@@ -251,6 +253,7 @@ class LoopingSource(_Closing):
             for frame in self._current.frames():
                 last_t = frame.t_s
                 yield Frame(offset_s + frame.t_s, frame.image)
+                self._current.analysis_fps = self.analysis_fps  # the monitor may change it
             loops += 1
             if self.max_loops and loops >= self.max_loops:
                 return

@@ -58,3 +58,43 @@ def test_usage_errors_and_help_return_instead_of_exiting(app):
     assert app("--help").returncode == 0
     assert app("no-such-command").returncode == 2
     assert app().returncode == 2
+
+
+
+def _calibration(paths_dir):
+    from factories import make_pose
+    from posture_cam.core.calibration import build_baseline
+    from posture_cam.core.geometry import extract_features
+    from posture_cam.storage import save_baseline
+
+    features = extract_features(make_pose(), 640, 480)
+    save_baseline(build_baseline([features] * 8, 640, 480, source="test"),
+                  paths_dir / "calibration.json")
+
+
+def test_a_second_monitor_says_who_runs_and_exits_1(app, user_dirs, tmp_path):
+    import os
+
+    from posture_cam.instance import MonitorLock, holder
+    from videos import write_video
+
+    dirs, _ = user_dirs
+    _calibration(dirs["config"])
+    lock_file = dirs["state"] / "monitor.lock"
+    assert holder(lock_file) is None
+    with MonitorLock(lock_file):
+        assert holder(lock_file) == os.getpid()
+        result = app("monitor", "--source", write_video(tmp_path / "v.mp4", frames=5))
+        snoozed = app("snooze", "5")
+    assert result.returncode == 1
+    assert f"already running (PID {os.getpid()})" in result.stderr
+    assert "No monitor is running" not in snoozed.stdout
+    assert "No monitor is running" in app("snooze", "5").stdout
+    assert holder(lock_file) is None
+
+
+def test_a_monitor_that_cannot_start_leaves_the_reason_in_its_log(app, user_dirs):
+    result = app("monitor")  # no calibration yet
+    assert result.returncode == 1
+    log = (user_dirs[0]["state"] / "monitor.log").read_text()
+    assert "no calibration" in log and "posture-cam calibrate" in log

@@ -90,3 +90,14 @@ def test_json_records_carry_every_documented_field(cli):
     assert frame["view"] == "side"
     times = [r["t_s"] for r in records if r["type"] == "frame"]
     assert times == sorted(times) and times[1] - times[0] == pytest.approx(0.5)
+
+
+def test_the_history_a_replay_writes_is_readable_by_the_user_alone(cli, tmp_path):
+    """Whatever the caller's umask, posture data is created user-only."""
+    history = tmp_path / "fresh" / "history.sqlite3"
+    result = cli("replay", sample("side_upright_b"), "--history", history)
+    assert result.returncode == 0, result.stderr
+    made = [history.parent, *history.parent.iterdir()]
+    assert history in made
+    assert all(p.stat().st_mode & 0o077 == 0 for p in made), [
+        (p.name, oct(p.stat().st_mode)) for p in made]

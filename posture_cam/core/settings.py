@@ -38,6 +38,9 @@ class CameraConfig:
 @dataclass(frozen=True)
 class AnalysisConfig:
     fps: float = _setting(2.0, "frames analysed per second (the camera may deliver more)", 0.1, 30)
+    calm_fps: float = _setting(
+        1.0, "frames analysed per second while the posture is steady and upright (saves power; "
+        "the full rate returns at once when it moves)", 0.1, 30)
     model: str = _setting("", "pose model bundle (.task); empty = the bundled full model")
     max_image_width: int = _setting(640, "frames wider than this are downscaled first", 160, 4096)
     min_visibility: float = _setting(0.5, "landmarks less visible than this are ignored", 0, 1)
