@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TextIO
 
-from .core.calibration import Baseline
 from .core.errors import UserError
 from .core.settings import Config
 from .paths import Paths
 
 if TYPE_CHECKING:
     from .alerts import Alerter
+    from .core.calibration import Baseline
     from .pose import PoseEstimator
     from .sources import FrameSource
 
