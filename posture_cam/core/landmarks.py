@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -146,11 +146,3 @@ class PoseFrame:
     @property
     def person_seen(self) -> bool:
         return bool(self.poses)
-
-
-def stack_poses(poses: Iterable[Pose]) -> np.ndarray:
-    """(n, 33, 4) image landmarks of several poses, for vectorised selection."""
-    arrays = [pose.image_xyzv for pose in poses]
-    if not arrays:
-        return np.empty((0, N_LANDMARKS, 4))
-    return np.stack(arrays)
