@@ -125,6 +125,7 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
             record_history: bool = True, model: Path | None = None) -> int:
     from .instance import MonitorLock
 
+    lock = MonitorLock(env.paths.lock_file)
     try:
         if (source.loop or realtime) and source.video is None:
             raise UserError("--loop and --realtime need --source VIDEO")
@@ -133,7 +134,7 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
             from .sources import VideoFileSource
 
             VideoFileSource(source.video).close()  # a bad file: one line, before any output
-        lock = MonitorLock(env.paths.lock_file).__enter__()
+        lock.acquire()
     except UserError as exc:
         tell_start_failure(config, exc)
         raise
@@ -141,7 +142,7 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         return _monitor_locked(env, config, source, baseline, preview, realtime, history,
                                record_history, model)
     finally:
-        lock.__exit__()
+        lock.release()
 
 
 def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,

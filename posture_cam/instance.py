@@ -38,15 +38,23 @@ def holder(path: Path) -> int | None:
 
 
 class MonitorLock:
-    """Held for the monitor's lifetime; `with MonitorLock(path):`."""
+    """Held for the monitor's lifetime: `acquire()` / `release()`, or `with MonitorLock(path):`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
 
     def __enter__(self) -> "MonitorLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        """Takes the lock, or raises UserError naming the PID that holds it."""
         if fcntl is None:
-            return self
+            return
         from .storage import make_private_dir, why
 
         make_private_dir(self.path.parent)
@@ -67,9 +75,8 @@ class MonitorLock:
         f.write(str(os.getpid()))
         f.flush()
         self._file = f
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def release(self) -> None:
         if self._file is not None:
             self._file.close()  # closing releases the lock
             self._file = None

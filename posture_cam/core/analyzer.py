@@ -131,7 +131,8 @@ def front_index_parts(f: Features, b: Features) -> tuple[float, float, float]:
     lower = f.head_below_centre_hw - b.head_below_centre_hw
     yaw_change = abs(f.head_yaw_deg - b.head_yaw_deg)
     low, high = NEARER_TRUSTED_YAW_DEG
-    nearer_weight = _clamp01((high - yaw_change) / (high - low)) if math.isfinite(yaw_change) else 0.0
+    nearer_weight = (_clamp01((high - yaw_change) / (high - low))
+                     if math.isfinite(yaw_change) else 0.0)
     nearer = (b.head_distance_hw - f.head_distance_hw) * nearer_weight
     neck = (1.0 - f.head_above_shoulders_sw / b.head_above_shoulders_sw
             if b.head_above_shoulders_sw > 1e-6 else nan)
@@ -219,13 +220,13 @@ def seen_view(f: Features, baseline: Baseline) -> View:
     return view_of(f.body_yaw_deg)
 
 
-def frame_confidence(f: Features, baseline: Baseline) -> float:
+def frame_confidence(f: Features, baseline: Baseline, view: View) -> float:
     """How far to trust this frame: landmark visibility, the view still matching, and
     (from the front) the head facing where it faced at calibration.
 
     A user who turns their whole body away from the calibrated view, looks at a second
     screen, looks down at the keyboard or stretches with the arms up is not slouching;
-    those frames get little weight instead of wild readings.
+    those frames get little weight instead of wild readings. `view` is `seen_view(f)`.
     """
     if baseline.view is View.FRONT:
         visibility = f.head_visible
@@ -235,7 +236,6 @@ def frame_confidence(f: Features, baseline: Baseline) -> float:
         return 0.0
     if f.elbow_lift_sw > ELBOW_LIFT_UNTRUSTED_SW:  # NaN (elbows not seen) passes
         return 0.0
-    view = seen_view(f, baseline)
     view_factor = 1.0 if view is baseline.view else (0.5 if view is View.UNKNOWN else 0.2)
     head_factor = 1.0
     if baseline.view is View.FRONT:
@@ -249,13 +249,12 @@ def frame_confidence(f: Features, baseline: Baseline) -> float:
     return float(_clamp01(visibility) * view_factor * head_factor)
 
 
-def misfit_of(f: Features, baseline: Baseline) -> str:
+def misfit_of(f: Features, baseline: Baseline, view: View) -> str:
     """How this frame shows the user unlike the calibration, in words ("" if it fits).
 
     Slouching changes the picture too, so this is only read on frames that do not look
-    slouched (see fitwatch.py).
+    slouched (see fitwatch.py). `view` is `seen_view(f)`.
     """
-    view = seen_view(f, baseline)
     if view is not View.UNKNOWN and view is not baseline.view:
         return f"you are seen from the {view.value}, calibrated from the {baseline.view.value}"
     if baseline.view is not View.FRONT:
@@ -333,8 +332,9 @@ class Analyzer:
             # the shoulders came forward past their threshold too: the trunk leans in
             head_kind = (Posture.TRUNK_FORWARD if severity.trunk >= 1.0
                          else front_kind(features, self.baseline.median))
+        view = seen_view(features, self.baseline)
         return PostureSample(
-            t_s=frame.t_s, person_seen=True, n_people=len(frame.poses),
-            view=seen_view(features, self.baseline), readings=readings, severity=severity,
-            confidence=frame_confidence(features, self.baseline),
-            misfit=misfit_of(features, self.baseline), head_kind=head_kind)
+            t_s=frame.t_s, person_seen=True, n_people=len(frame.poses), view=view,
+            readings=readings, severity=severity,
+            confidence=frame_confidence(features, self.baseline, view),
+            misfit=misfit_of(features, self.baseline, view), head_kind=head_kind)
