@@ -96,10 +96,15 @@ def _log_to_file(path: Path) -> None:
 def start_monitor_log(env: Env) -> None:
     """The log a monitor started at login (no terminal) leaves: set up before anything can
     fail, so a failed start is in `monitor.log` too."""
+    from .storage import why
+
     try:
         _log_to_file(env.paths.log_file)
-    except (UserError, OSError) as exc:
+    except UserError as exc:
         log.warning("no log file (%s); messages go to the terminal only", exc)
+    except OSError as exc:
+        log.warning("no log file (cannot write %s: %s); messages go to the terminal only",
+                    env.paths.log_file, why(exc))
 
 
 def tell_start_failure(config: Config | None, problem: UserError) -> None:
@@ -154,11 +159,14 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
 
     stop = StopFlag()
     stop.install()
-    sinks: list[Any] = [make_alerter(config, env.paths)]
+    alerter = make_alerter(config, env.paths)
+    sinks: list[Any] = [alerter]
     if config.history.enabled and record_history:
         from .history import HistoryRecorder
 
-        sinks.append(HistoryRecorder(history_path(env.paths, config, history), None))
+        sinks.append(HistoryRecorder(
+            history_path(env.paths, config, history), None, start_unwritable=True,
+            tell=lambda problem: alerter.notifier.notify("posture-cam history", problem)))
     if preview:
         from .preview import PreviewWindow, display_available
 
@@ -196,16 +204,17 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
     with VideoFileSource(video, fps) as probe:  # clear errors before loading the model
         duration_s = probe.duration_s
     origin = _parse_start(start) if start else time.time() - duration_s
+    sinks: list[Any] = []
+    if history is not None:  # a history that cannot be written is refused before the work
+        from .history import HistoryRecorder
+
+        sinks.append(HistoryRecorder(history_path(env.paths, config, history), origin))
     with open_estimator(config, model) as estimator:
         baseline = (load_calibration(env.paths, calibration) if calibration
                     else baseline_from_video(video, estimator, config, calibrate_seconds))
-        sinks: list[Any] = [JsonLinesSink(env.out) if as_json else TimelineSink(env.out)]
+        sinks.insert(0, JsonLinesSink(env.out) if as_json else TimelineSink(env.out))
         if notify:
             sinks.append(make_alerter(config, env.paths))
-        if history is not None:
-            from .history import HistoryRecorder
-
-            sinks.append(HistoryRecorder(history_path(env.paths, config, history), origin))
         pipeline = build_pipeline(estimator, baseline, config)
         stop = StopFlag()
         stop.install()

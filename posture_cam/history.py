@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sqlite3
 import statistics
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .core.decision import State
 from .core.events import Event, EventKind
-from .history_sqlite import open_history
+from .history_outbox import HistoryOutbox
+from .history_sqlite import (HistoryUnwritable, explain_failure, open_history,
+                             open_history_for_writing)
 from .core.readings import Readings
 from .core.history_store import (
     SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MinuteSummary, Span,
@@ -101,14 +105,35 @@ class HistoryRecorder:
     """A monitor sink (`handle(result)`, `close()`) that records into a HistoryStore."""
 
     def __init__(self, path: Path | None, origin_epoch_s: float | None, *,
-                 store: HistoryStore | None = None) -> None:
+                 store: HistoryStore | None = None, tell: Callable[[str], None] | None = None,
+                 start_unwritable: bool = False) -> None:
         """`origin_epoch_s` is the wall-clock time of the first result; None = the moment
-        it arrives (a live camera, whose first frame comes after the model has loaded)."""
+        it arrives (a live camera, whose first frame comes after the model has loaded).
+
+        The file is opened and test-written now, so a damaged, foreign, read-only or full
+        one is refused before any work; with `start_unwritable` (the monitor) a history that
+        merely cannot be written yet is retried later instead (history_outbox.py), and
+        `tell` reaches the user once about it."""
         if store is None:
             if path is None:
                 raise ValueError("HistoryRecorder needs a path or a store")
-            store = open_history(Path(path))
-        self.store = store
+            where = Path(path)
+            try:
+                store = open_history_for_writing(where)
+            except HistoryUnwritable as exc:
+                if not start_unwritable:
+                    raise
+                store = None
+                problem: str | None = exc.message
+            else:
+                problem = None
+            self.store = HistoryOutbox(lambda: open_history_for_writing(where), str(where),
+                                       tell=tell, store=store)
+            if problem is not None:
+                self.store.note_failure(problem)
+        else:
+            given = store
+            self.store = HistoryOutbox(lambda: given, "history", tell=tell, store=given)
         self.origin_epoch_s = origin_epoch_s
         self._t0: float | None = None
         self._pending: _Frame | None = None
@@ -255,13 +280,24 @@ def record_calibration(path: Path, baseline: Baseline) -> None:
                                                 baseline.image_width, baseline.image_height,
                                                 baseline.source))
         store.commit()
-    finally:
-        store.close()
+    except sqlite3.Error as exc:
+        store.discard()
+        raise explain_failure(Path(path), exc) from None
+    store.close()
 
 
 def check_history(path: Path) -> str:
-    """For `doctor`: opens an existing history (validating it) without creating one."""
-    if not Path(path).exists():
+    """For `doctor`: opens an existing history (validating it) and proves it can be
+    written, without creating one; a new one's folder must take a file."""
+    from .storage import write_problem
+
+    path = Path(path)
+    if not path.exists():
+        folder = next((p for p in path.parents if p.exists()), path.parent)
+        problem = write_problem(folder / path.name) if folder == path.parent else (
+            None if os.access(folder, os.W_OK) else "permission denied")
+        if problem is not None:
+            raise HistoryUnwritable(f"cannot create history {path}: {problem}")
         return f"{path} (not created yet: the monitor starts it)"
-    open_history(Path(path)).close()
-    return f"{path} opens"
+    open_history_for_writing(path).close()
+    return f"{path} opens and can be written"

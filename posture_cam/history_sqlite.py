@@ -9,14 +9,17 @@ and a file from a newer posture-cam is refused rather than guessed at.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .core.errors import UserError
 from .core.readings import Readings
+from .storage import why, write_problem
 from .core.history_store import (
     NAN, SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MemoryStore,
     MinuteSummary, Span, merge_heartbeat, merge_minutes,
@@ -81,6 +84,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 _MOVE_AWAY = "use another file with --history, or move this one away to start a new history"
+# SQLite's answers that are about the place the file is in, not about the file itself.
+_PLACE_ERRORS = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR",
+                 "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+class HistoryUnwritable(UserError):
+    """The history cannot be written now (read-only, no permission, full disk, locked),
+    though the file itself is fine: a monitor keeps going and tries again later."""
 
 
 def _num(value: float) -> float | None:
@@ -97,7 +108,6 @@ class SqliteStore:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
-        self._in_transaction = False
 
     @classmethod
     def open(cls, path: Path) -> "SqliteStore":
@@ -110,30 +120,63 @@ class SqliteStore:
         if path.is_dir():
             raise UserError(f"history {path} is a directory", hint="give a file name")
         _check_header(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryUnwritable(f"cannot create the folder of history {path}: "
+                                    f"{why(exc)}") from None
+        companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+        new_files = [p for p in (path, *companions) if not p.exists()]
         try:
             db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
         except sqlite3.Error as exc:
-            raise UserError(f"cannot open history {path}: {exc}") from None
+            raise explain_failure(path, exc) from None
         try:
             _check_identity(db, path)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe against crashes, fast
             _migrate(db)
-        except UserError:
+        except (UserError, sqlite3.Error) as exc:
             db.close()
-            raise
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise _damaged(path, exc) from None
+            for leftover in new_files:  # a failed start leaves no empty husk behind
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            if isinstance(exc, UserError):
+                raise
+            raise explain_failure(path, exc) from None
         return cls(db, path)
+
+    def check_writable(self) -> None:
+        """Writes one small row and commits it, so a read-only file, folder or a full disk
+        shows now (as HistoryUnwritable) and not after the first minute of work.
+
+        SQLite opens a file it may not write without a word; only a write finds out."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
+                             "('last_write_check_utc', ?)",
+                             (datetime.now(timezone.utc).isoformat(timespec="seconds"),))
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.discard()
+            raise explain_failure(self.path, exc) from None
+
+    def discard(self) -> None:
+        """Closes without committing: what was added since the last commit is dropped (the
+        caller keeps it to try again)."""
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may have rolled back by itself (a full disk does that)
+        self._db.close()
 
     # writing: statements gather in one transaction until commit()
 
     def _begin(self) -> None:
-        if not self._in_transaction:
+        # SQLite's own flag, not ours: after a failed write it may have rolled back already.
+        if not self._db.in_transaction:
             self._db.execute("BEGIN IMMEDIATE")
-            self._in_transaction = True
 
     def add_minutes(self, minutes: Sequence[MinuteSummary]) -> None:
         self._begin()
@@ -183,9 +226,8 @@ class SqliteStore:
              record.image_height, record.source))
 
     def commit(self) -> None:
-        if self._in_transaction:
+        if self._db.in_transaction:
             self._db.execute("COMMIT")
-            self._in_transaction = False
 
     # reading
 
@@ -242,6 +284,37 @@ def _damaged(path: Path, exc: Exception) -> UserError:
     return UserError(f"history {path} is damaged or not a database ({exc})", hint=_MOVE_AWAY)
 
 
+# SQLite's messages for its result codes, for errors raised without the code attached.
+_CODE_OF_MESSAGE = {"database or disk is full": "SQLITE_FULL",
+                    "attempt to write a readonly database": "SQLITE_READONLY",
+                    "unable to open database file": "SQLITE_CANTOPEN",
+                    "disk i/o error": "SQLITE_IOERR", "database is locked": "SQLITE_BUSY",
+                    "database disk image is malformed": "SQLITE_CORRUPT",
+                    "file is not a database": "SQLITE_NOTADB"}
+
+
+def _error_name(exc: sqlite3.Error) -> str:
+    name = getattr(exc, "sqlite_errorname", None)
+    return name or _CODE_OF_MESSAGE.get(str(exc).strip().lower(), "")
+
+
+def explain_failure(path: Path, exc: sqlite3.Error) -> UserError:
+    """What a failed SQLite call means for the user: a full disk, a read-only file or
+    folder and missing permission are named as such (HistoryUnwritable), never as damage;
+    only SQLite's own verdict (corrupt, not a database) calls the file damaged."""
+    name = _error_name(exc)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return _damaged(path, exc)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return HistoryUnwritable(f"history {path} is locked by another program ({exc})")
+    cause = write_problem(path)
+    if cause is not None:
+        return HistoryUnwritable(f"cannot write history {path}: {cause}")
+    if name.startswith(_PLACE_ERRORS):
+        return HistoryUnwritable(f"cannot write history {path}: {exc}")
+    return _damaged(path, exc)
+
+
 def _check_header(path: Path) -> None:
     """A file that does not start like a SQLite database is never handed to SQLite."""
     try:
@@ -289,13 +362,38 @@ def _migrate(db: sqlite3.Connection) -> None:
                        (str(target),))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a full disk rolls back by itself; never mask its error
+                db.execute("ROLLBACK")
             raise
         log.info("history schema migrated to version %d", target)
 
 
 def open_history(path: Path) -> SqliteStore:
     return SqliteStore.open(path)
+
+
+def open_history_for_reading(path: Path) -> SqliteStore:
+    """Opens the history to read it, also where it cannot be written (a full disk, a
+    read-only copy): then as an immutable snapshot, which needs no lock files."""
+    try:
+        return SqliteStore.open(path)
+    except HistoryUnwritable as unwritable:
+        try:
+            db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?immutable=1", uri=True)
+            _check_identity(db, Path(path))
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.close()
+                raise unwritable from None  # an older schema must be migrated first
+        except sqlite3.Error:
+            raise unwritable from None
+        return SqliteStore(db, Path(path))
+
+
+def open_history_for_writing(path: Path) -> SqliteStore:
+    """Opens the history and proves it can be written (see `check_writable`)."""
+    store = SqliteStore.open(path)
+    store.check_writable()
+    return store
 
 
 # Backends by name; the contract tests run against every entry.

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 from .core.errors import UserError
-from .history_sqlite import open_history
+from .history_sqlite import open_history_for_reading
+from .storage import atomic_write_bytes
 from .core.messages import duration_text, percent
 from .core.readings import Readings
 from .core.summary import Period, Summary, day_bounds, load_period, week_days
@@ -41,7 +42,7 @@ def run_report(stream: TextIO, history_path: Path, day_text: str | None, week: b
         say(f"No posture history yet ({history_path} does not exist). It fills up while "
               "`posture-cam monitor` runs; come back after a while at your desk.")
         return 0
-    store = open_history(history_path)
+    store = open_history_for_reading(history_path)
     try:
         days = week_days(day) if week else [day]
         periods = [load_period(store, *day_bounds(d), break_gap_s) for d in days]
@@ -154,10 +155,7 @@ def write_chart(figure: Figure, out: Path, title: str, rows: Sequence[tuple[str,
         data = png
     else:
         data = render_html(title, rows, png, days, periods).encode("utf-8")
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror}") from None
+    atomic_write_bytes(out, data)  # a full disk leaves no half-written chart behind
 
 
 def render_html(title: str, rows: Sequence[tuple[str, str]], png: bytes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -40,8 +41,40 @@ def why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+# Less free space than this and a write is about to fail: call the disk full.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def write_problem(path: Path) -> str | None:
+    """Why a file cannot be written at `path` right now, in words (None: no reason found).
+
+    Asks the file system directly, because a database library reports a full disk or a
+    read-only folder in its own terms ("disk I/O error", "unable to open database file")."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        return None
+    try:
+        if path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * 65536)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return why(exc)
+    if shutil.disk_usage(folder).free < NEARLY_FULL_BYTES:
+        return "the disk is full"
+    return None
+
+
 def atomic_write_text(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     """Writes `text` to `path` atomically (temp file, fsync, rename), with `mode`."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Writes `data` to `path` atomically (temp file, fsync, rename), with `mode`."""
     path = Path(path)
     make_private_dir(path.parent)
     try:
@@ -51,8 +84,8 @@ def atomic_write_text(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     try:
         if mode != PRIVATE_FILE:  # mkstemp creates the file user-only already
             os.chmod(tmp_name, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            tmp.write(text)
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
