@@ -39,11 +39,18 @@ class Alerter:
 
     def __init__(self, notifier: Notifier, min_interval_s: float = 120.0,
                  snooze: SnoozeWatch | None = None,
-                 on_sent: Callable[[Event, str, str], None] | None = None) -> None:
+                 on_sent: Callable[[Event, str, str], None] | None = None,
+                 on_skipped: Callable[[Event, str], None] | None = None,
+                 on_released: Callable[[Event], None] | None = None) -> None:
+        """`on_skipped(event, why)` and `on_released(event)` let a timeline show what
+        reached the user: a held event that is shown later is released as a new Event at
+        its new time (and is sent, like every shown one)."""
         self.notifier = notifier
         self.min_interval_s = min_interval_s
         self.snooze = snooze
         self.on_sent = on_sent
+        self.on_skipped = on_skipped
+        self.on_released = on_released
         self._last_sent_t: float | None = None
         self._rotation = {kind: 0 for kind in NOTIFYING_KINDS}
         self._held: Event | None = None
@@ -73,11 +80,14 @@ class Alerter:
         if self._snoozed():
             log.info("%s not shown: snoozed", _NAME[event.kind])
             self.suppressed += 1
+            self._skipped(event, "snoozed")
             return False
         if self._too_soon(event.t_s):
             assert self._last_sent_t is not None
             log.info("%s held back: %.0f s after the previous notification",
                      _NAME[event.kind], event.t_s - self._last_sent_t)
+            self._skipped(event, f"{event.t_s - self._last_sent_t:.0f} s after the previous "
+                                 "notification, under notify.min_interval_s")
             # One held at a time, by rank: a posture alert comes again after the cool-down,
             # a reminder only after `breaks.repeat_min`, a recalibration request never.
             if self._held is None or _RANK[event.kind] >= _RANK[self._held.kind]:
@@ -95,6 +105,10 @@ class Alerter:
         if self.on_sent is not None:
             self.on_sent(event, title, body)
         return True
+
+    def _skipped(self, event: Event, why: str) -> None:
+        if self.on_skipped is not None:
+            self.on_skipped(event, why)
 
     def _too_soon(self, t_s: float) -> bool:
         return self._last_sent_t is not None and t_s - self._last_sent_t < self.min_interval_s
@@ -114,8 +128,11 @@ class Alerter:
             self.suppressed += 1
             log.info("held %s dropped: it no longer applies", _NAME[held.kind])
             return
-        self._send(dataclasses.replace(held, t_s=t_s,
-                                       duration_s=held.duration_s + (t_s - held.t_s)))
+        released = dataclasses.replace(held, t_s=t_s,
+                                       duration_s=held.duration_s + (t_s - held.t_s))
+        self._send(released)
+        if self.on_released is not None:
+            self.on_released(released)
 
     def _drop_held(self, why: str) -> None:
         assert self._held is not None

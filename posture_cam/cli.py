@@ -105,12 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyses a video exactly as `monitor` would analyse the camera. Without "
                     "--calibration, the first --calibrate-seconds of the video (sitting "
                     "upright) are the baseline.")
-    p.add_argument("video", metavar="FILE", help="the video to analyse")
+    p.add_argument("video", metavar="FILE", nargs="?",
+                   help="the video to analyse (or --source FILE, as in the other commands)")
+    p.add_argument("--source", metavar="VIDEO", dest="source_video",
+                   help="the video to analyse (same as FILE)")
     p.add_argument("--calibration", metavar="FILE", help="baseline file from `calibrate`")
     p.add_argument("--calibrate-seconds", type=float, default=8.0, metavar="S",
                    help="without --calibration: use the first S seconds (default: 8)")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object per analysed frame and per event")
+    p.add_argument("--json", metavar="FILE", nargs="?", const="-",
+                   help="one JSON object per analysed frame and per event: on stdout "
+                        "instead of the timeline, or into FILE beside it")
     p.add_argument("--notify", action="store_true",
                    help="also send the alerts as desktop notifications")
     p.add_argument("--history", metavar="FILE", help="also record into this history database")
@@ -132,15 +136,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", choices=("nose-drop",),
                    help="also run a simple rule on the same poses for comparison: nose-drop = "
                         "calibrated nose height, slouch below -3 %% of the frame height")
-    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--json", metavar="FILE", nargs="?", const="-",
+                   help="the figures as JSON: on stdout instead of the table, or into FILE "
+                        "beside it")
     _add_common(p)
 
-    p = commands.add_parser("snooze", help="pause alerts for N minutes (while monitor runs)")
+    p = commands.add_parser(
+        "snooze", help="pause alerts for N minutes (while monitor runs)",
+        description="Holds posture alerts and break reminders for MINUTES (default 30) in the "
+                    "running monitor, or in one started before the time is up. The monitor "
+                    "keeps watching and recording; `posture-cam resume` ends the snooze.")
     p.add_argument("minutes", type=float, nargs="?", default=30.0,
-                   help="how long (default: 30)")
+                   help="how long, more than 0 and at most 1440 (default: 30)")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    p = commands.add_parser("resume", help="end a snooze: alerts resume at once")
+    p = commands.add_parser(
+        "resume", help="end a snooze: alerts resume at once",
+        description="Ends a snooze set with `posture-cam snooze`: the running monitor shows "
+                    "alerts again from its next frame.")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
+        "forget", help="delete all your posture data (history, calibration, log, state)",
+        description="Deletes the posture history (and its -wal/-shm files), the calibration, "
+                    "the monitor log and its rotated copies, and the snooze and lock files. "
+                    "Your settings file stays. Asks first; stop a running monitor before.")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--history", metavar="FILE", help="history database (default: as configured)")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (TOML); default: config.toml in the config dir")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     p = commands.add_parser(
@@ -156,7 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override one setting, e.g. --set history.path=/tmp/h.sqlite3")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    p = commands.add_parser("doctor", help="check the model, camera, notifications and files")
+    p = commands.add_parser(
+        "doctor", help="check the model, camera, notifications and files",
+        description="Checks, in order: the settings, the pose model, the calibration, the "
+                    "camera (or --source VIDEO), desktop notifications and that the history "
+                    "can be written. One line each, ok / warn / FAIL with the fix; exit 1 "
+                    "when anything failed.")
     _add_source(p)
     _add_common(p)
 
@@ -171,8 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     p = commands.add_parser(
-        "autostart", help="start the monitor with your desktop session (or stop doing so)")
-    p.add_argument("action", choices=("install", "remove", "status"))
+        "autostart", help="start the monitor with your desktop session (or stop doing so)",
+        description="install: start `posture-cam monitor` when you log in (an XDG autostart "
+                    "entry on Linux, a LaunchAgent on macOS, a Startup shortcut on Windows); "
+                    "remove: stop doing so; status: say whether it is installed.")
+    p.add_argument("action", choices=("install", "remove", "status"),
+                   help="install, remove or status")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -215,13 +248,19 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
                                 _optional_path(args.calibration), args.preview, args.realtime,
                                 _optional_path(args.history), not args.no_history, model)
     if command == "replay":
-        return commands.replay(env, _settings(args, env.paths), Path(args.video),
+        if (args.video is None) == (args.source_video is None):
+            raise UserError("replay takes one video: FILE or --source FILE")
+        return commands.replay(env, _settings(args, env.paths),
+                               Path(args.video or args.source_video),
                                _optional_path(args.calibration), args.calibrate_seconds,
                                args.json, args.notify, _optional_path(args.history),
                                args.start, model)
     if command == "evaluate":
         return commands.evaluate(env, _settings(args, env.paths), Path(args.folder), args.only,
-                                 args.baseline, _optional_path(args.json), model)
+                                 args.baseline, args.json, model)
+    if command == "forget":
+        return commands.forget(env, _settings(args, env.paths), args.yes,
+                               _optional_path(args.history))
     if command == "snooze":
         return commands.snooze(env, args.minutes)
     if command == "resume":

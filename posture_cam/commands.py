@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import signal
 import time
 from datetime import datetime
 from pathlib import Path
@@ -159,13 +160,18 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
 
     stop = StopFlag()
     stop.install()
+    from .privacy import tighten
+
+    where = history_path(env.paths, config, history)
+    tighten(env.paths, where)
     alerter = make_alerter(config, env.paths)
     sinks: list[Any] = [alerter]
     if config.history.enabled and record_history:
-        from .history import HistoryRecorder
+        from .history import HistoryRecorder, prune_history
 
+        prune_history(where, config.history.keep_days)
         sinks.append(HistoryRecorder(
-            history_path(env.paths, config, history), None, start_unwritable=True,
+            where, None, start_unwritable=True,
             tell=lambda problem: alerter.notifier.notify("posture-cam history", problem)))
     if preview:
         from .preview import PreviewWindow, display_available
@@ -192,11 +198,13 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
 # --- replay ------------------------------------------------------------------------------
 
 def replay(env: Env, config: Config, video: Path, calibration: Path | None = None,
-           calibrate_seconds: float = 8.0, as_json: bool = False, notify: bool = False,
+           calibrate_seconds: float = 8.0, json_out: str | None = None, notify: bool = False,
            history: Path | None = None, start: str | None = None,
            model: Path | None = None) -> int:
+    from .alerts import Alerter
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
+    from .notify import RecordingNotifier
     from .output import JsonLinesSink, TimelineSink
     from .sources import VideoFileSource
 
@@ -212,14 +220,47 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
     with open_estimator(config, model) as estimator:
         baseline = (load_calibration(env.paths, calibration) if calibration
                     else baseline_from_video(video, estimator, config, calibrate_seconds))
-        sinks.insert(0, JsonLinesSink(env.out) if as_json else TimelineSink(env.out))
-        if notify:
-            sinks.append(make_alerter(config, env.paths))
-        pipeline = build_pipeline(estimator, baseline, config)
         stop = StopFlag()
+        timeline = None
+        if json_out == "-":
+            sinks.insert(0, JsonLinesSink(env.out))
+        else:
+            timeline = TimelineSink(env.out, horizon_s=_backdating_s(config))
+            sinks.insert(0, timeline)
+            if json_out is not None:
+                sinks.append(JsonLinesSink(_open_output(Path(json_out)), owns_stream=True))
+        # The notifications the user would have had, rate limit included: shown with
+        # --notify, and marked in the timeline either way.
+        alerter = make_alerter(config, env.paths) if notify else Alerter(
+            RecordingNotifier(), config.notify.min_interval_s)
+        if timeline is not None:
+            alerter.on_skipped, alerter.on_released = timeline.skipped, timeline.released
+            timeline.interrupted = lambda: stop.signal_name
+        sinks.insert(1, alerter)
+        pipeline = build_pipeline(estimator, baseline, config)
         stop.install()
         run_loop(lambda: VideoFileSource(video, fps), pipeline, sinks, stop)
+    if stop.signal_name:
+        env.tell(f"posture-cam: replay cut short by {stop.signal_name}; the summary covers "
+                 "the part analysed")
+        return 128 + int(getattr(signal, stop.signal_name))
     return 0
+
+
+def _backdating_s(config: Config) -> float:
+    """How far back the decision may date an event: a slouch's end is dated to when the
+    user sat up, an absence to the last sighting."""
+    s = config.slouch
+    return max(s.onset_s, s.recovery_s, s.away_after_s) + 1.0
+
+
+def _open_output(path: Path) -> Any:
+    from .storage import why
+
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {why(exc)}") from None
 
 
 def _parse_start(text: str) -> float:
@@ -233,17 +274,21 @@ def _parse_start(text: str) -> float:
 # --- evaluate ----------------------------------------------------------------------------
 
 def evaluate(env: Env, config: Config, folder: Path, only: Sequence[str] = (),
-             baseline: str | None = None, json_out: Path | None = None,
+             baseline: str | None = None, json_out: str | None = None,
              model: Path | None = None) -> int:
-    from .evaluate import run_evaluation, write_json
+    """`json_out`: None = the table; "-" = JSON on stdout instead; a path = JSON there too."""
+    from .evaluate import json_text, run_evaluation, write_json
 
     live = env.err.isatty()
     evaluation = run_evaluation(folder, config, lambda: open_estimator(config, model), only,
                                 baseline, progress=(lambda clip: env.tell(f"  {clip}..."))
                                 if live else None)
+    if json_out == "-":
+        env.out.write(json_text(evaluation))
+        return 0
     env.say(evaluation.text())
     if json_out is not None:
-        write_json(evaluation, json_out)
+        write_json(evaluation, Path(json_out))
     return 0
 
 
@@ -262,6 +307,29 @@ def snooze(env: Env, minutes: float) -> int:
             f"(`posture-cam resume` to end it sooner)")
     if holder(env.paths.lock_file) is None:
         env.say("No monitor is running now; the snooze applies if one starts before then.")
+    return 0
+
+
+def forget(env: Env, config: Config, yes: bool, history: Path | None = None) -> int:
+    """Deletes all posture data after a confirmation (`--yes` skips it)."""
+    from .privacy import forget as forget_files, posture_files
+
+    where = history_path(env.paths, config, history)
+    present = [p for p in posture_files(env.paths, where)
+               if p.exists() and p != env.paths.config_file]
+    if not present:
+        env.say("No posture data to forget.")
+        return 0
+    if not yes:
+        env.tell("This deletes, for good:")
+        for path in present:
+            env.tell(f"  {path}")
+        if env.ask("Delete them? [y/N] ").strip().lower() not in ("y", "yes"):
+            env.say("Nothing deleted (answer y, or add --yes).")
+            return 1
+    deleted = forget_files(env.paths, where)
+    env.say(f"Deleted {len(deleted)} file(s); posture-cam keeps no data about you now "
+            "(your settings file stays).")
     return 0
 
 
@@ -286,9 +354,9 @@ def show_config(env: Env, config: Config, config_file: Path | None) -> int:
 
 
 def check_config(env: Env, path: Path) -> int:
-    from .config import load_config
+    from .config import check_whole, load_config
 
-    load_config(path)
+    check_whole(load_config(path), str(path))
     env.say(f"{path}: OK")
     return 0
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .core.errors import UserError
-from .core.settings import Config, config_from_mapping
+from .core.settings import Config, check_relations, config_from_mapping
 from .storage import read_user_file
 
 if sys.version_info >= (3, 11):
@@ -58,6 +58,22 @@ def settings_from(config_file: Path | None, overrides: Sequence[str] = ()) -> Co
     """The settings a command runs with: file, then `--set` flags, validated."""
     config = load_config(config_file)
     try:
-        return config_from_mapping(parse_set(overrides), config)
+        config = config_from_mapping(parse_set(overrides), config)
     except UserError as exc:
         raise UserError(f"--set: {exc.message}", hint=exc.hint) from None
+    check_whole(config, "the settings")
+    return config
+
+
+def check_whole(config: Config, origin: str) -> None:
+    """What no single key's range can say: settings that contradict each other, and a
+    model file that is not there."""
+    try:
+        check_relations(config)
+    except UserError as exc:
+        raise UserError(f"{origin}: {exc.message}", hint=exc.hint) from None
+    model = config.analysis.model
+    if model and not Path(model).expanduser().is_file():
+        raise UserError(f"{origin}: config key 'analysis.model' = {model!r}: no such file",
+                        hint="give the path of a .task model bundle, or leave it empty for "
+                             "the bundled one")

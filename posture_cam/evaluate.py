@@ -125,8 +125,13 @@ def run_evaluation(folder: Path, config: Any, open_estimator: Callable[[], Any],
     return evaluation
 
 
-def write_json(evaluation: Evaluation, path: Path) -> None:
-    text = json.dumps(evaluation.to_json(), indent=2, allow_nan=False,
+def json_text(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation.to_json(), indent=2, allow_nan=False,
                       default=lambda v: None if isinstance(v, float) and not math.isfinite(v)
-                      else str(v))
-    Path(path).write_text(text + "\n", encoding="utf-8")
+                      else str(v)) + "\n"
+
+
+def write_json(evaluation: Evaluation, path: Path) -> None:
+    from .storage import atomic_write_text
+
+    atomic_write_text(Path(path), json_text(evaluation))

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .core.decision import State
+from .core.errors import UserError
 from .core.events import Event, EventKind
 from .history_outbox import HistoryOutbox
 from .history_sqlite import (HistoryUnwritable, explain_failure, open_history,
@@ -284,6 +285,29 @@ def record_calibration(path: Path, baseline: Baseline) -> None:
         store.discard()
         raise explain_failure(Path(path), exc) from None
     store.close()
+
+
+def prune_history(path: Path, keep_days: int, now_s: float | None = None) -> int:
+    """Deletes minutes older than `keep_days` (history.keep_days) when the monitor starts;
+    a history that cannot be opened now is left for the recorder to report."""
+    if not Path(path).exists():
+        return 0
+    before_s = (time.time() if now_s is None else now_s) - keep_days * 86400
+    try:
+        store = open_history(Path(path))
+    except UserError:
+        return 0
+    try:
+        deleted = store.prune(before_s)
+    except sqlite3.Error as exc:
+        store.discard()
+        log.warning("old history not pruned: %s", explain_failure(Path(path), exc))
+        return 0
+    store.close()
+    if deleted:
+        log.info("history: %d minutes older than %d days deleted (history.keep_days)",
+                 deleted, keep_days)
+    return deleted
 
 
 def check_history(path: Path) -> str:

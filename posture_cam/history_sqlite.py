@@ -225,6 +225,18 @@ class SqliteStore:
             (record.t_s, record.view, record.n_frames, record.image_width,
              record.image_height, record.source))
 
+    def prune(self, before_s: float) -> int:
+        """Deletes what lies wholly before `before_s` (epoch seconds); returns the number of
+        minutes deleted. The space is reused by later minutes."""
+        self._begin()
+        deleted = self._db.execute("DELETE FROM minutes WHERE (minute + 1) * ? <= ?",
+                                   (SECONDS_PER_MINUTE, before_s)).rowcount
+        self._db.execute("DELETE FROM events WHERE t_s < ?", (before_s,))
+        self._db.execute("DELETE FROM spans WHERE end_s < ?", (before_s,))
+        self._db.execute("DELETE FROM calibrations WHERE t_s < ?", (before_s,))
+        self.commit()
+        return deleted
+
     def commit(self) -> None:
         if self._db.in_transaction:
             self._db.execute("COMMIT")

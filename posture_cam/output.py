@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Callable, TextIO
 
 from .core.decision import State
 from .core.events import Event, EventKind
 from .core.messages import compose
+from .core.errors import UserError
 from .core.pipeline import StepResult
+from .storage import why
 
 _EVENT_TEXT = {
     EventKind.SLOUCH_START: "slouch started",
@@ -44,15 +46,22 @@ def describe(event: Event) -> str:
 class JsonLinesSink:
     """One JSON object per analysed frame and one per event, in time order."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, owns_stream: bool = False) -> None:
         self.out = out
+        self.owns_stream = owns_stream
 
     def handle(self, result: StepResult) -> None:
-        for record in result.records():
-            self.out.write(json.dumps(record) + "\n")
+        try:
+            for record in result.records():
+                self.out.write(json.dumps(record) + "\n")
+        except OSError as exc:
+            raise UserError(f"cannot write {getattr(self.out, 'name', 'the output')}: "
+                            f"{why(exc)}") from None
 
     def close(self) -> None:
         self.out.flush()
+        if self.owns_stream:
+            self.out.close()
 
 
 @dataclass
@@ -88,17 +97,57 @@ class ReplayTally:
 
 
 class TimelineSink:
-    """Prints events as they happen and a one-line summary at the end."""
+    """Prints events in time order and a one-line summary at the end.
 
-    def __init__(self, out: TextIO) -> None:
+    Some events are dated back (a slouch ends when the user sat up, `recovery_s` before
+    it is certain), so lines wait `horizon_s` of frame time and go out sorted. Alerts and
+    reminders say whether they reached the user: connect `skipped` and `released` to the
+    Alerter's `on_skipped` / `on_released`, and put this sink before the Alerter."""
+
+    def __init__(self, out: TextIO, horizon_s: float = 0.0) -> None:
         self.out = out
+        self.horizon_s = horizon_s
         self.summary = ReplayTally()
+        self._waiting: list[tuple[float, int, Event, str]] = []
+        self._order = 0
+        self.not_shown = 0
+        self.shown_late = 0
+        self.interrupted: Callable[[], str] = lambda: ""  # the signal that stopped the run
+
+    def released(self, event: Event) -> None:
+        self.shown_late += 1
+        self._add(event, " (held back earlier, shown now)")
+
+    def skipped(self, event: Event, why: str) -> None:
+        self.not_shown += 1
+        for i, (t_s, order, waiting, note) in enumerate(self._waiting):
+            if waiting is event:
+                self._waiting[i] = (t_s, order, waiting, f" (not shown: {why})")
 
     def handle(self, result: StepResult) -> None:
         self.summary.add(result)
+        # Earlier frames' lines first: the Alerter has had its say on them by now.
+        self._print_until(result.sample.t_s - self.horizon_s)
         for event in result.events:
-            self.out.write(f"{clock_text(event.t_s)}  {describe(event)}\n")
+            self._add(event, "")
 
     def close(self) -> None:
-        self.out.write(self.summary.text() + "\n")
+        self._print_until(float("inf"))
+        held = "" if not self.not_shown else (
+            f"; {self.not_shown} not shown at once (rate limit or snooze)"
+            + (f", {self.shown_late} of them shown later" if self.shown_late else ""))
+        self.out.write(self.summary.text() + held + "\n")
+        if self.interrupted():
+            self.out.write(f"cut short by {self.interrupted()}: the video was not analysed "
+                           "to its end\n")
         self.out.flush()
+
+    def _add(self, event: Event, note: str) -> None:
+        self._order += 1
+        self._waiting.append((event.t_s, self._order, event, note))
+
+    def _print_until(self, t_s: float) -> None:
+        self._waiting.sort(key=lambda w: (w[0], w[1]))
+        while self._waiting and self._waiting[0][0] <= t_s:
+            _, _, event, note = self._waiting.pop(0)
+            self.out.write(f"{clock_text(event.t_s)}  {describe(event)}{note}\n")

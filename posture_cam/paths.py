@@ -59,3 +59,15 @@ class Paths:
     @property
     def log_file(self) -> Path:
         return self.state_dir / "monitor.log"
+
+    def private_files(self) -> list[Path]:
+        """Every file posture-cam may have written in its folders (the history's own
+        companions come with it; a history kept elsewhere is added by the caller)."""
+        log = self.log_file
+        return [self.config_file, self.calibration_file, self.snooze_file, self.lock_file,
+                log, *(log.with_name(f"{log.name}.{n}") for n in (1, 2))]
+
+    @property
+    def folders(self) -> list[Path]:
+        return [self.config_dir, self.data_dir, self.state_dir]
+

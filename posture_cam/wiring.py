@@ -39,6 +39,7 @@ class Env:
     paths: Paths
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    inp: TextIO = field(default_factory=lambda: sys.stdin)
 
     def say(self, *parts: object) -> None:
         print(*parts, file=self.out, flush=True)
@@ -46,6 +47,11 @@ class Env:
     def tell(self, *parts: object) -> None:
         """Progress and prompts for a person at a terminal: stderr, never mixed with data."""
         print(*parts, file=self.err, flush=True)
+
+    def ask(self, question: str) -> str:
+        """A line of answer from stdin ("" at its end: no one to answer means no)."""
+        print(question, end="", file=self.err, flush=True)
+        return self.inp.readline()
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ class NotifyConfig:
 class HistoryConfig:
     enabled: bool = _setting(True, "keep per-minute posture summaries in a local SQLite file")
     path: str = _setting("", "history database; empty = history.sqlite3 in the data dir")
+    keep_days: int = _setting(365, "minutes and events older than this are deleted when the "
+                              "monitor starts", 1, 36500)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,19 @@ def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> 
             changes[key] = _coerce(dotted, specs[key], value)
         updated[section_name] = dataclasses.replace(section, **changes)
     return dataclasses.replace(base, **updated)
+
+
+def check_relations(config: Config) -> None:
+    """Settings that are each in range but contradict one another: refused by name, since
+    each would quietly change what the monitor does."""
+    a, s, b = config.analysis, config.slouch, config.breaks
+    if a.calm_fps > a.fps:
+        raise UserError(f"config key 'analysis.calm_fps' = {a.calm_fps:g} is above "
+                        f"'analysis.fps' = {a.fps:g}; the calm rate is the slower one")
+    if b.away_reset_s <= s.away_after_s:
+        raise UserError(f"config key 'breaks.away_reset_s' = {b.away_reset_s:g} must be "
+                        f"longer than 'slouch.away_after_s' = {s.away_after_s:g}: an absence "
+                        "counts as a break only after it counts as away")
 
 
 def schema() -> list[tuple[str, Any, str, str]]:

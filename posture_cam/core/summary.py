@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
 from .events import EventKind
-from .history_store import HistoryEvent, HistoryStore, MinuteSummary, Span
+from .history_store import SECONDS_PER_MINUTE, HistoryEvent, HistoryStore, MinuteSummary, Span
 from .readings import Readings
 
 
@@ -82,6 +82,23 @@ def clip(spans: Sequence[Span], start_s: float, end_s: float) -> list[Span]:
     return out
 
 
+def recorded_only(spans: Sequence[Span], minutes: Sequence[MinuteSummary]) -> list[Span]:
+    """The parts of `spans` inside minutes that were recorded.
+
+    Spans are written as they grow, minutes when they close, so a killed monitor leaves
+    spans reaching into minutes that never came. Cutting spans to the recorded minutes
+    makes every figure of a summary come from the same stretch of time: no slouch, no
+    streak where the minutes say nobody sat."""
+    covered: list[tuple[float, float]] = []
+    for m in sorted(minutes, key=lambda m: m.minute):
+        start = m.start_s
+        if covered and covered[-1][1] >= start:
+            covered[-1] = (covered[-1][0], start + SECONDS_PER_MINUTE)
+        else:
+            covered.append((start, start + SECONDS_PER_MINUTE))
+    return [piece for a, b in covered for piece in clip(spans, a, b)]
+
+
 def longest_slouch_s(slouches: Sequence[Span]) -> float:
     return max((s.duration_s for s in slouches), default=0.0)
 
@@ -107,6 +124,19 @@ def sitting_streaks(present: Sequence[Span], break_gap_s: float) -> list[Streak]
     return streaks
 
 
+def _joined(spans: Sequence[Span]) -> list[Span]:
+    """Pieces of one span cut at minute boundaries by `recorded_only`, joined again."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start_s):
+        last = out[-1] if out else None
+        if last is not None and span.start_s <= last.end_s and span.posture == last.posture:
+            out[-1] = Span(last.kind, last.start_s, max(last.end_s, span.end_s),
+                           last.posture, max(last.worst, span.worst))
+        else:
+            out.append(span)
+    return out
+
+
 def mean_severity(minutes: Sequence[MinuteSummary]) -> Readings:
     """Each kind's mean severity, weighted by measured time (NaN where never measured)."""
     def mean_of(name: str) -> float:
@@ -124,8 +154,9 @@ def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
     """The summary of [start_s, end_s) from what the store returned for that range."""
     minutes = [m for m in minutes if start_s <= m.start_s < end_s]
     events = [e for e in events if start_s <= e.t_s < end_s]
-    slouches = clip([s for s in spans if s.kind == "slouch"], start_s, end_s)
-    present = clip([s for s in spans if s.kind == "present"], start_s, end_s)
+    spans = recorded_only(clip(spans, start_s, end_s), minutes)
+    slouches = _joined([s for s in spans if s.kind == "slouch"])
+    present = [s for s in spans if s.kind == "present"]
     return Summary(
         start_s=start_s, end_s=end_s,
         present_s=present_seconds(minutes), slouched_s=slouched_seconds(minutes),
