@@ -4,7 +4,7 @@ Every location can be moved with an environment variable, so tests and portable 
 never touch the real home directory:
   POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json
   POSTURE_CAM_DATA_DIR    history.sqlite3
-  POSTURE_CAM_STATE_DIR   snooze file, monitor.log
+  POSTURE_CAM_STATE_DIR   snooze file, monitor.log, last break routine
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ class Paths:
     @property
     def snooze_file(self) -> Path:
         return self.state_dir / "snooze.json"
+
+    @property
+    def routine_file(self) -> Path:
+        """When the last break routine finished: a running monitor restarts its sitting timer."""
+        return self.state_dir / "routine.json"
 
     @property
     def lock_file(self) -> Path:

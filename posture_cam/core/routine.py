@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .exercises import MoveSpec, Neutral, RepCounter, RepState, progress
-from .geometry import Features
-from .landmarks import Pose
+from .geometry import (Features, extract_features, head_in_frame, pose_centre_px,
+                       select_user)
+from .landmarks import Pose, PoseFrame
 
 # Under this share of a move's frames with the body parts it needs in view, the camera
 # did not see the move: it is reported as not seen rather than as zero reps.
@@ -83,7 +84,22 @@ class Routine:
         self._frames = 0
         self._seen = 0
         self._last_t = t0_s
+        self._previous_centre = None
+        self.pose: Pose | None = None  # the person followed in the last frame
         self._next_move(t0_s)
+
+    def step(self, frame: PoseFrame) -> RoutineView:
+        """One analysed frame: follow the user (the nearest person, as the monitor does)
+        and measure them. A face out of the picture (standing up) still has a pose."""
+        index = select_user(frame.poses, self._previous_centre, frame.image_width)
+        pose = None if index is None else frame.poses[index]
+        self._previous_centre = None if pose is None else pose_centre_px(pose)
+        features = None
+        if pose is not None and head_in_frame(pose, frame.image_width, frame.image_height):
+            features = extract_features(pose, frame.image_width, frame.image_height,
+                                        self.min_visibility)
+        self.pose = pose
+        return self.update(frame.t_s, pose, features)
 
     @property
     def finished(self) -> bool:
