@@ -135,6 +135,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     _add_common(p)
 
+    p = commands.add_parser(
+        "exercise", help="the 2-minute break routine, counted by the camera",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Chin tucks, shoulder-blade squeezes, a chest opener, and standing up to "
+                    "reach overhead, each explained in one line and counted from your pose "
+                    "against how you sat in the first seconds (sit upright and still when "
+                    "it starts). A move the camera cannot see in your framing is skipped and "
+                    "said to be. A finished routine counts as your movement break.\n\n"
+                    "With --source VIDEO the routine runs on the video's own timeline: the "
+                    "next move starts when a move's reps are done or its time is up; "
+                    "--move runs a single move (the sample clips hold one move each).")
+    _add_source(p)
+    p.add_argument("--move", choices=("chin-tuck", "shoulder-squeeze", "chest-opener",
+                                      "stand-reach"),
+                   help="run this one move instead of the whole routine")
+    p.add_argument("--no-window", action="store_true",
+                   help="no window: print the moves and the counts only")
+    p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    p.add_argument("--calibration", metavar="FILE",
+                   help="count against this calibration instead of the first seconds")
+    p.add_argument("--neutral-seconds", type=float, default=5.0, metavar="S",
+                   help="how long to take your neutral pose at the start (default: 5)")
+    p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not record the routine (nor tell a running monitor)")
+    _add_common(p)
+
     p = commands.add_parser("snooze", help="pause alerts for N minutes (while monitor runs)")
     p.add_argument("minutes", type=float, nargs="?", default=30.0,
                    help="how long (default: 30)")
@@ -222,6 +249,11 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
     if command == "evaluate":
         return commands.evaluate(env, _settings(args, env.paths), Path(args.folder), args.only,
                                  args.baseline, _optional_path(args.json), model)
+    if command == "exercise":
+        return commands.exercise(env, _settings(args, env.paths), _source(args), args.move,
+                                 not args.no_window, args.json,
+                                 _optional_path(args.calibration), args.neutral_seconds,
+                                 _optional_path(args.history), not args.no_history, model)
     if command == "snooze":
         return commands.snooze(env, args.minutes)
     if command == "resume":

@@ -170,6 +170,7 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
+        pipeline.routine_done = _routine_watch(env)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
         stats = run_loop(
@@ -303,3 +304,73 @@ def autostart(env: Env, action: str) -> int:
     from .autostart import run_autostart
 
     return run_autostart(action, paths=env.paths, out=env.out)
+
+
+# --- exercise (the break routine) --------------------------------------------------------
+
+def _routine_watch(env: Env) -> Any:
+    """The monitor hears of a break routine finished in another process (routine_record.py)."""
+    from .routine_record import RoutineWatch
+
+    return RoutineWatch(env.paths.routine_file).poll
+
+
+def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = None,
+             window: bool = True, as_json: bool = False, calibration: Path | None = None,
+             neutral_seconds: float = 5.0, history: Path | None = None,
+             record_history: bool = True, model: Path | None = None) -> int:
+    import json
+
+    from .core.exercises import MOVES, ROUTINE
+    from .exercise import EXERCISE_FPS, run_routine, wall_clock_start
+    from .routine_record import record_routine, routine_record, signal_routine_done
+
+    if neutral_seconds <= 0:
+        raise UserError("--neutral-seconds must be more than 0")
+    specs = ROUTINE if move is None else (MOVES[move],)
+    baseline = load_calibration(env.paths, calibration) if calibration else None
+    if source.video is not None:
+        from .sources import VideoFileSource
+
+        VideoFileSource(source.video).close()  # a bad file: one line, before the model loads
+    display = None
+    if window:
+        from .preview import display_available
+
+        if display_available():
+            from .exercise_window import ExerciseWindow
+
+            display = ExerciseWindow(config.analysis.min_visibility)
+        else:
+            log.warning("no display: running without a window (--no-window)")
+    say = (lambda _text: None) if as_json else env.say
+    try:
+        with open_estimator(config, model) as estimator, \
+                open_source(config, source, EXERCISE_FPS) as frames:
+            if source.video is None and baseline is None:
+                env.tell(f"Sit upright and still, facing the camera, for {neutral_seconds:g} s...")
+            outcome = run_routine(frames.frames(), estimator, specs, baseline=baseline,
+                                  neutral_s=neutral_seconds,
+                                  min_visibility=config.analysis.min_visibility, say=say,
+                                  display=display)
+    finally:
+        if display is not None:
+            display.close()
+    routine = outcome.routine
+    record = routine_record(wall_clock_start(routine.duration_s), routine.duration_s,
+                            outcome.completed, routine.results)
+    if record_history and config.history.enabled:
+        record_routine(history_path(env.paths, config, history), record)
+    if record_history and outcome.completed:
+        signal_routine_done(env.paths.routine_file, record.t_s + record.duration_s,
+                            record.duration_s)
+    if as_json:
+        env.say(json.dumps({"completed": outcome.completed, "neutral": outcome.neutral_source,
+                            "duration_s": round(routine.duration_s, 1),
+                            "moves": [r.to_dict() for r in routine.results]}))
+    else:
+        done = sum(r.completed for r in routine.results)
+        env.say(f"Routine {'finished' if routine.finished and not outcome.stopped_early else 'stopped'}: "
+                f"{done} of {len(routine.results)} moves done in {routine.duration_s:.0f} s"
+                + ("; it counts as your movement break." if outcome.completed else "."))
+    return 0
