@@ -319,11 +319,9 @@ def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = No
              window: bool = True, as_json: bool = False, calibration: Path | None = None,
              neutral_seconds: float = 5.0, history: Path | None = None,
              record_history: bool = True, model: Path | None = None) -> int:
-    import json
-
     from .core.exercises import MOVES, ROUTINE
-    from .exercise import EXERCISE_FPS, run_routine, wall_clock_start
-    from .routine_record import record_routine, routine_record, signal_routine_done
+    from .exercise import EXERCISE_FPS, run_routine
+    from .routine_record import leave_record
 
     if neutral_seconds <= 0:
         raise UserError("--neutral-seconds must be more than 0")
@@ -356,21 +354,8 @@ def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = No
     finally:
         if display is not None:
             display.close()
-    routine = outcome.routine
-    record = routine_record(wall_clock_start(routine.duration_s), routine.duration_s,
-                            outcome.completed, routine.results)
-    if record_history and config.history.enabled:
-        record_routine(history_path(env.paths, config, history), record)
-    if record_history and outcome.completed:
-        signal_routine_done(env.paths.routine_file, record.t_s + record.duration_s,
-                            record.duration_s)
-    if as_json:
-        env.say(json.dumps({"completed": outcome.completed, "neutral": outcome.neutral_source,
-                            "duration_s": round(routine.duration_s, 1),
-                            "moves": [r.to_dict() for r in routine.results]}))
-    else:
-        done = sum(r.completed for r in routine.results)
-        env.say(f"Routine {'finished' if routine.finished and not outcome.stopped_early else 'stopped'}: "
-                f"{done} of {len(routine.results)} moves done in {routine.duration_s:.0f} s"
-                + ("; it counts as your movement break." if outcome.completed else "."))
+    if record_history:
+        leave_record(outcome, history_path(env.paths, config, history)
+                     if config.history.enabled else None, env.paths.routine_file)
+    env.say(outcome.json() if as_json else outcome.text())
     return 0

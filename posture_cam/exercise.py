@@ -11,6 +11,7 @@ command records the outcome (history, the break signal for a running monitor).
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
@@ -47,7 +48,20 @@ class RoutineOutcome:
 
     @property
     def completed(self) -> bool:
+        """Ran to its end with a move done in full: it counts as a movement break."""
         return self.routine.completed and not self.stopped_early
+
+    def text(self) -> str:
+        routine = self.routine
+        done = sum(r.completed for r in routine.results)
+        return (f"Routine {'stopped' if self.stopped_early else 'finished'}: {done} of "
+                f"{len(routine.results)} moves done in {routine.duration_s:.0f} s"
+                + ("; it counts as your movement break." if self.completed else "."))
+
+    def json(self) -> str:
+        return json.dumps({"completed": self.completed, "neutral": self.neutral_source,
+                           "duration_s": round(self.routine.duration_s, 1),
+                           "moves": [r.to_dict() for r in self.routine.results]})
 
 
 def run_routine(frames: Iterable[Frame], detector: PoseDetector,

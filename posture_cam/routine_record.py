@@ -14,9 +14,14 @@ import logging
 import math
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .core.history_store import RoutineMove, RoutineRecord
 from .core.routine import MoveResult
 from .storage import atomic_write_text
+
+if TYPE_CHECKING:
+    from .exercise import RoutineOutcome
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,20 @@ def routine_record(start_epoch_s: float, duration_s: float, completed: bool,
     return RoutineRecord(start_epoch_s, duration_s, completed, tuple(
         RoutineMove(r.move, r.reps, r.target_reps, round(r.held_s, 1), r.skipped)
         for r in results))
+
+
+def leave_record(outcome: RoutineOutcome, history: Path | None, routine_file: Path) -> None:
+    """The history row (when there is a history) and, for a routine that counts as a
+    break, word to a running monitor."""
+    from .exercise import wall_clock_start
+
+    routine = outcome.routine
+    record = routine_record(wall_clock_start(routine.duration_s), routine.duration_s,
+                            outcome.completed, routine.results)
+    if history is not None:
+        record_routine(history, record)
+    if outcome.completed:
+        signal_routine_done(routine_file, record.t_s + record.duration_s, record.duration_s)
 
 
 def record_routine(history: Path, record: RoutineRecord) -> None:

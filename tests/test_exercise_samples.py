@@ -80,3 +80,14 @@ def test_a_routine_cut_short_by_the_end_of_the_video_is_not_a_break(cli, user_di
     assert result.returncode == 0, result.stderr
     assert "Routine stopped" in result.stdout
     assert not (dirs["state"] / "routine.json").exists()
+
+
+def test_the_whole_routine_runs_on_a_video_in_order_and_moves_on(cli):
+    outcome = json.loads(cli("exercise", "--source", sample("front_upright_a"), "--no-window",
+                             "--json", "--no-history").stdout.splitlines()[-1])
+    moves = [m["move"] for m in outcome["moves"]]
+    assert moves == ["chin-tuck", "shoulder-squeeze", "chest-opener", "stand-reach"]
+    assert "cannot see a chin tuck" in outcome["moves"][0]["skipped"]
+    assert outcome["moves"][1]["reps"] == 0 and outcome["moves"][1]["duration_s"] > 30
+    assert [m["skipped"] for m in outcome["moves"][2:]] == ["not reached"] * 2  # video ended
+    assert outcome["neutral"] == "the first 5 s" and not outcome["completed"]

@@ -150,3 +150,19 @@ def test_from_the_side_the_chin_tuck_counts_on_the_head_angle():
     nan_features = Features(*([math.nan] * len(Features.names())))
     tucked = replace(nan_features, side_head_deg=-10.0)  # facing -1: 10 deg toward the front
     assert progress(MoveId.CHIN_TUCK, object(), tucked, side) == pytest.approx(10.0 / 8.0)
+
+
+def test_the_cli_offers_exactly_the_routines_moves():
+    from posture_cam.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["exercise"]  # noqa: SLF001
+    move = next(a for a in sub._actions if a.dest == "move")  # noqa: SLF001
+    assert list(move.choices) == list(MOVES)
+
+
+def test_user_mistakes_are_one_line_errors(app, tmp_path):
+    missing = app("exercise", "--source", tmp_path / "nope.mp4", "--no-window")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "nope.mp4" in missing.stderr
+    zero = app("exercise", "--neutral-seconds", "0", "--no-window")
+    assert zero.returncode == 1 and "--neutral-seconds" in zero.stderr
