@@ -41,7 +41,8 @@ class SittingTimer:
         self._sitting_since = t_s
         self._last_reminder_t = None
         self._reminders = 0
-        return [Event(EventKind.BREAK_TAKEN, t_s, duration_s=duration_s)]
+        return [Event(EventKind.BREAK_TAKEN, t_s, duration_s=duration_s,
+                      detail="a break routine")]
 
     def update(self, t_s: float, present: bool,
                detector_events: Iterable[Event] = ()) -> list[Event]:
