@@ -138,14 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "exercise", help="the 2-minute break routine, counted by the camera",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Chin tucks, shoulder-blade squeezes, a chest opener, and standing up to "
-                    "reach overhead, each explained in one line and counted from your pose "
-                    "against how you sat in the first seconds (sit upright and still when "
-                    "it starts). A move the camera cannot see in your framing is skipped and "
+        description="Chin tucks, shoulder-blade squeezes, a chest opener, and standing up to\n"
+                    "reach overhead: each explained in one line and counted from your pose\n"
+                    "against how you sat in the first seconds (sit upright and still when it\n"
+                    "starts). A move the camera cannot see in your framing is skipped, and\n"
                     "said to be. A finished routine counts as your movement break.\n\n"
-                    "With --source VIDEO the routine runs on the video's own timeline: the "
-                    "next move starts when a move's reps are done or its time is up; "
-                    "--move runs a single move (the sample clips hold one move each).")
+                    "With --source VIDEO the routine runs on the video's own timeline: the\n"
+                    "next move starts when a move's reps are done or its time is up. --move\n"
+                    "runs one move (the sample clips in samples/exercises hold one each).")
     _add_source(p)
     p.add_argument("--move", choices=("chin-tuck", "shoulder-squeeze", "chest-opener",
                                       "stand-reach"),

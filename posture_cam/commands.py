@@ -350,7 +350,7 @@ def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = No
             outcome = run_routine(frames.frames(), estimator, specs, baseline=baseline,
                                   neutral_s=neutral_seconds,
                                   min_visibility=config.analysis.min_visibility, say=say,
-                                  display=display)
+                                  display=display, linger_s=3.0 if source.video is None else 0.0)
     finally:
         if display is not None:
             display.close()

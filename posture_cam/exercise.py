@@ -68,12 +68,14 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
                 specs: Sequence[MoveSpec] = ROUTINE, *, baseline: Baseline | None = None,
                 neutral_s: float = NEUTRAL_S, min_visibility: float = 0.5,
                 say: Callable[[str], None] = print,
-                display: RoutineDisplay | None = None) -> RoutineOutcome:
+                display: RoutineDisplay | None = None,
+                linger_s: float = 0.0) -> RoutineOutcome:
     """Runs the routine on `frames` (camera or video) and returns what was done.
 
     The neutral pose is `baseline` when given, else the first `neutral_s` seconds of the
     frames (the user sits upright and still): moves are counted against how the user sits
-    now, with this camera, rather than against a calibration that may be days old.
+    now, with this camera, rather than against a calibration that may be days old. With a
+    display, the last screen stays up for `linger_s` more seconds of frames (a camera).
     """
     iterator = iter(frames)
     neutral_frames: list[PoseFrame] = []
@@ -82,6 +84,7 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
     announce = _Announcer(say)
     stopped = False
     t_first: float | None = None
+    finished_t: float | None = None
     for frame in iterator:
         pose_frame = detector.detect(frame.image, frame.t_s)
         t_first = frame.t_s if t_first is None else t_first
@@ -106,7 +109,9 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
             stopped = True
             break
         if routine.finished:
-            break
+            finished_t = frame.t_s if finished_t is None else finished_t
+            if display is None or frame.t_s - finished_t >= linger_s:
+                break
     if routine is None:
         raise UserError("the video ended before the routine could start" if not stopped
                         else "stopped before the routine started")

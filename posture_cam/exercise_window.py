@@ -17,19 +17,22 @@ from .core.routine import Routine, RoutineView
 WINDOW = "posture-cam break routine (q to stop)"
 GREEN, AMBER, GREY, WHITE = (80, 200, 80), (0, 190, 255), (170, 170, 170), (255, 255, 255)
 PANEL_H = 96
+NOTICE_S = 5.0  # how long a skipped move's reason stays on screen
 
 
 def _text(canvas: np.ndarray, text: str, xy: tuple[int, int], scale: float,
           colour: tuple[int, int, int], thickness: int = 1) -> None:
-    cv2.putText(canvas, text, xy, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 2,
-                cv2.LINE_AA)
+    x, y = xy
+    for dx, dy in ((1, 1), (-1, -1), (1, -1), (-1, 1)):  # a dark edge, the same glyph widths
+        cv2.putText(canvas, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
+                    thickness, cv2.LINE_AA)
     cv2.putText(canvas, text, xy, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness,
                 cv2.LINE_AA)
 
 
 def draw_routine(frame: Frame, pose_frame: PoseFrame, routine: Routine,
                  view: RoutineView | None, neutral_left_s: float,
-                 min_visibility: float = 0.5) -> np.ndarray:
+                 min_visibility: float = 0.5, notice: str = "") -> np.ndarray:
     """The frame at the analysed size with the skeleton, and a panel below it."""
     image = frame.image
     if pose_frame.image_width and image.shape[1] != pose_frame.image_width:
@@ -48,6 +51,10 @@ def draw_routine(frame: Frame, pose_frame: PoseFrame, routine: Routine,
                      colour, 3, cv2.LINE_AA)
     canvas = np.zeros((height + PANEL_H, width, 3), np.uint8)
     canvas[:height] = image
+    if notice:  # e.g. a move skipped because the camera cannot see it: "title: reason"
+        canvas[:48] = (canvas[:48] * 0.35).astype(np.uint8)
+        for i, line in enumerate(notice.split(": ", 1)):
+            _text(canvas, line + (":" if i == 0 else ""), (12, 20 + 20 * i), 0.5, AMBER)
     top = height + 28
     if neutral_left_s > 0:
         _text(canvas, "Sit upright and still: taking your neutral pose", (12, top), 0.6, WHITE)
@@ -88,11 +95,20 @@ class ExerciseWindow:
         self.min_visibility = min_visibility
         self.last: np.ndarray | None = None
         self._opened = False
+        self._results_seen = 0
+        self._notice = ""
+        self._notice_until_t = 0.0
 
     def show(self, frame: Frame, pose_frame: PoseFrame, routine: Routine,
              view: RoutineView | None, neutral_left_s: float) -> bool:
+        for result in routine.results[self._results_seen:]:
+            if result.skipped:
+                self._notice = f"{result.title} skipped: {result.skipped}"
+                self._notice_until_t = frame.t_s + NOTICE_S
+        self._results_seen = len(routine.results)
+        notice = self._notice if frame.t_s < self._notice_until_t else ""
         self.last = draw_routine(frame, pose_frame, routine, view, neutral_left_s,
-                                 self.min_visibility)
+                                 self.min_visibility, notice)
         if not self._opened:  # no toolbar: the picture and the counter only
             cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
             self._opened = True
