@@ -106,7 +106,7 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
         view = routine.step(pose_frame)
         announce(routine)
         if display is not None and not display.show(frame, pose_frame, routine, view, 0.0):
-            stopped = True
+            stopped = not routine.finished  # closed on the done screen: still finished
             break
         if routine.finished:
             finished_t = frame.t_s if finished_t is None else finished_t

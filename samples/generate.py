@@ -456,6 +456,15 @@ for _sub, _seed in (("a", 20), ("b", 24)):
                                                            _EX_CAM[_sub], _EX_SCENE[_sub])
     CLIPS[f"front_ex_stand_reach_{_sub}"] = exercise_clip("stand-reach", _sub, _seed + 3, 2,
                                                           _EX_CAM[_sub], _EX_SCENE[_sub])
+# a chin tuck is seen from the side only (from the front it is a head ~3 cm further away)
+CLIPS["side_ex_chin_tuck_a"] = exercise_clip(
+    "chin-tuck", "a", 28, 8, dict(view="side", dist=1.4, height=-0.2, hfov=65.0, yaw=95.0),
+    dict(wall=(190, 195, 200), features=["window", "door"], light=(0.6, -0.6, 0.6), key=0.85,
+         amb=0.36), partial_after=4)
+CLIPS["side_ex_chin_tuck_b"] = exercise_clip(
+    "chin-tuck", "b", 29, 8, dict(view="side", dist=1.5, height=-0.25, hfov=65.0, yaw=-85.0),
+    dict(wall=(200, 195, 185), features=["shelf", "poster"], light=(-0.6, -0.5, 0.6), key=0.85,
+         amb=0.36), partial_after=4)
 CALIBRATION_S = (0.0, 8.0)
 
 

@@ -3,7 +3,8 @@
 Each clip in samples/exercises holds one move after 8 s of upright sitting, with per-rep
 ground truth (samples/README.md). Counted reps must be within one of the truth; a clip of
 someone just sitting must count none; a chin tuck seen from the front is skipped, and said
-to be, because the camera cannot tell it from sitting still (core/exercises.py).
+to be, because the camera cannot tell it from sitting still (core/exercises.py); from the
+side it is counted like the others (partial rep included, which must not count).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def run_move(cli, clip_path, move, *extra):
 
 
 def test_there_are_clips_of_every_move_for_two_bodies():
-    assert len(CLIPS) == 8
+    assert len(CLIPS) == 10  # 4 moves x 2 bodies from the front, chin tucks also from the side
     assert {c.rsplit("_", 1)[1] for c in CLIPS} == {"a", "b"}
 
 
@@ -41,7 +42,7 @@ def test_counted_reps_are_within_one_of_the_truth(cli, clip):
     move = truth["move"]
     outcome = run_move(cli, EXERCISES / f"{clip}.mp4", move, "--no-history")
     (result,) = outcome["moves"]
-    if move == "chin-tuck":  # from the front: skipped and said so, never guessed
+    if move == "chin-tuck" and clip.startswith("front"):  # skipped and said so, not guessed
         assert "cannot see a chin tuck" in result["skipped"]
         assert result["reps"] == 0
         return

@@ -149,7 +149,10 @@ def test_from_the_side_the_chin_tuck_counts_on_the_head_angle():
     assert side.cannot_see(MOVES["chin-tuck"]) == ""
     nan_features = Features(*([math.nan] * len(Features.names())))
     tucked = replace(nan_features, side_head_deg=-10.0)  # facing -1: 10 deg toward the front
-    assert progress(MoveId.CHIN_TUCK, object(), tucked, side) == pytest.approx(10.0 / 8.0)
+    from posture_cam.core.exercises import CHIN_TUCK_SIDE_DEG
+
+    assert progress(MoveId.CHIN_TUCK, object(), tucked, side) == pytest.approx(
+        10.0 / CHIN_TUCK_SIDE_DEG)
 
 
 def test_the_cli_offers_exactly_the_routines_moves():

@@ -19,7 +19,7 @@ detector:
 A move whose body parts the framing cannot show (close framing hides the shoulders, the
 picture is too narrow for the elbows) is skipped, and said to be, never counted blind.
 So is a chin tuck seen from the front: the head slides ~3 cm straight toward the camera,
-and on the rendered clips (samples/front_ex_chin_tuck_*) no frontal landmark measure told
+and on the rendered clips (samples/exercises/front_ex_chin_tuck_*) no frontal landmark measure told
 a full tuck from a partial one or from sitting still (head size against shoulder width,
 head height, MediaPipe depth: all within the noise of ordinary sway).
 """
@@ -36,9 +36,10 @@ from .landmarks import LandmarkId as L
 from .landmarks import Pose
 
 # The full range of each move, in the user's own units (see the module docstring), chosen
-# on the rendered exercise clips (samples/README.md) where a rep reaches 1.5-3x this and
-# sitting still stays under half of it.
-CHIN_TUCK_SIDE_DEG = 8.0  # side view: the shoulder->ear angle this much nearer vertical
+# on the rendered exercise clips (samples/README.md): a squeeze there reaches 1.2-2x its
+# range, a side-view chin tuck 1.35-2.4x (a half tuck 0.5-0.67x), standing up 2.5x, while
+# sitting (with a shift in the chair) stays under 0.6.
+CHIN_TUCK_SIDE_DEG = 6.0  # side view: the shoulder->ear angle this much nearer vertical
 SQUEEZE_RISE_SW = 0.05  # head higher above the (lowered) shoulder line
 STAND_RISE_SW = 1.0  # shoulders higher in the picture than at neutral
 OPENER_ELBOW_OUT_SW = 0.9  # each elbow at least this far out from the body's midline
