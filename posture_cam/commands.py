@@ -315,6 +315,19 @@ def _routine_watch(env: Env) -> Any:
     return RoutineWatch(env.paths.routine_file).poll
 
 
+def _camera_hint(env: Env, source: SourceSpec, exc: UserError) -> UserError:
+    """A camera the running monitor holds: say so (the monitor keeps it unless it runs
+    with --duty-cycle)."""
+    from .instance import holder
+    from .sources import CameraError
+
+    if (isinstance(exc, CameraError) and source.video is None
+            and holder(env.paths.lock_file) is not None):
+        return CameraError(exc.message, hint="the running monitor holds the camera; start it "
+                                             "with --duty-cycle to share it with the routine")
+    return exc
+
+
 def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = None,
              window: bool = True, as_json: bool = False, calibration: Path | None = None,
              neutral_seconds: float = 5.0, history: Path | None = None,
@@ -351,6 +364,8 @@ def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = No
                                   neutral_s=neutral_seconds,
                                   min_visibility=config.analysis.min_visibility, say=say,
                                   display=display, linger_s=3.0 if source.video is None else 0.0)
+    except UserError as exc:
+        raise _camera_hint(env, source, exc) from None
     finally:
         if display is not None:
             display.close()
