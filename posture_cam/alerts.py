@@ -62,7 +62,8 @@ class Alerter:
         self._note_snooze_change()
         for event in result.events:
             if event.kind is EventKind.BREAK_TAKEN:
-                log.info("break taken: away for %s; the sitting clock starts again",
+                log.info("break taken: %s %s; the sitting clock starts again",
+                         f"{event.detail} of" if event.detail else "away for",
                          duration_text(event.duration_s))
             if self._held is not None and event.kind is _CANCELLED_BY.get(self._held.kind):
                 self._drop_held("it no longer applies")

@@ -142,6 +142,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
 
     p = commands.add_parser(
+        "exercise", help="the 2-minute break routine, counted by the camera",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Chin tucks, shoulder-blade squeezes, a chest opener, and standing up to\n"
+                    "reach overhead: each explained in one line and counted from your pose\n"
+                    "against how you sat in the first seconds (sit upright and still when it\n"
+                    "starts). A move the camera cannot see in your framing is skipped, and\n"
+                    "said to be. A finished routine counts as your movement break.\n\n"
+                    "With --source VIDEO the routine runs on the video's own timeline: the\n"
+                    "next move starts when a move's reps are done or its time is up. --move\n"
+                    "runs one move (the sample clips in samples/exercises hold one each).")
+    _add_source(p)
+    p.add_argument("--move", choices=("chin-tuck", "shoulder-squeeze", "chest-opener",
+                                      "stand-reach"),
+                   help="run this one move instead of the whole routine")
+    p.add_argument("--no-window", action="store_true",
+                   help="no window: print the moves and the counts only")
+    p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    p.add_argument("--calibration", metavar="FILE",
+                   help="count against this calibration instead of the first seconds")
+    p.add_argument("--neutral-seconds", type=float, default=5.0, metavar="S",
+                   help="how long to take your neutral pose at the start (default: 5)")
+    p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not record the routine (nor tell a running monitor)")
+    _add_common(p)
+
+    p = commands.add_parser(
         "snooze", help="pause alerts for N minutes (while monitor runs)",
         description="Holds posture alerts and break reminders for MINUTES (default 30) in the "
                     "running monitor, or in one started before the time is up. The monitor "
@@ -159,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "forget", help="delete all your posture data (history, calibration, log, state)",
         description="Deletes the posture history (and its -wal/-shm files), the calibration, "
-                    "the monitor log and its rotated copies, and the snooze and lock files. "
+                    "the monitor log and its rotated copies, and the snooze, lock and routine "
+                    "files. "
                     "Your settings file stays. Asks first; stop a running monitor before.")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--history", metavar="FILE", help="history database (default: as configured)")
@@ -261,6 +289,11 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
     if command == "forget":
         return commands.forget(env, _settings(args, env.paths), args.yes,
                                _optional_path(args.history))
+    if command == "exercise":
+        return commands.exercise(env, _settings(args, env.paths), _source(args), args.move,
+                                 not args.no_window, args.json,
+                                 _optional_path(args.calibration), args.neutral_seconds,
+                                 _optional_path(args.history), not args.no_history, model)
     if command == "snooze":
         return commands.snooze(env, args.minutes)
     if command == "resume":

@@ -184,6 +184,7 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
+        pipeline.routine_done = _routine_watch(env)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
         stats = run_loop(
@@ -380,3 +381,73 @@ def autostart(env: Env, action: str) -> int:
     from .autostart import run_autostart
 
     return run_autostart(action, paths=env.paths, out=env.out)
+
+
+# --- exercise (the break routine) --------------------------------------------------------
+
+def _routine_watch(env: Env) -> Any:
+    """The monitor hears of a break routine finished in another process (routine_record.py)."""
+    from .routine_record import RoutineWatch
+
+    return RoutineWatch(env.paths.routine_file).poll
+
+
+def _camera_hint(env: Env, source: SourceSpec, exc: UserError) -> UserError:
+    """A camera the running monitor holds: say so (the monitor keeps it unless it runs
+    with --duty-cycle)."""
+    from .instance import holder
+    from .sources import CameraError
+
+    if (isinstance(exc, CameraError) and source.video is None
+            and holder(env.paths.lock_file) is not None):
+        return CameraError(exc.message, hint="the running monitor holds the camera; start it "
+                                             "with --duty-cycle to share it with the routine")
+    return exc
+
+
+def exercise(env: Env, config: Config, source: SourceSpec, move: str | None = None,
+             window: bool = True, as_json: bool = False, calibration: Path | None = None,
+             neutral_seconds: float = 5.0, history: Path | None = None,
+             record_history: bool = True, model: Path | None = None) -> int:
+    from .core.exercises import MOVES, ROUTINE
+    from .exercise import EXERCISE_FPS, run_routine
+    from .routine_record import leave_record
+
+    if neutral_seconds <= 0:
+        raise UserError("--neutral-seconds must be more than 0")
+    specs = ROUTINE if move is None else (MOVES[move],)
+    baseline = load_calibration(env.paths, calibration) if calibration else None
+    if source.video is not None:
+        from .sources import VideoFileSource
+
+        VideoFileSource(source.video).close()  # a bad file: one line, before the model loads
+    display = None
+    if window:
+        from .preview import display_available
+
+        if display_available():
+            from .exercise_window import ExerciseWindow
+
+            display = ExerciseWindow(config.analysis.min_visibility)
+        else:
+            log.warning("no display: running without a window (--no-window)")
+    say = (lambda _text: None) if as_json else env.say
+    try:
+        with open_estimator(config, model) as estimator, \
+                open_source(config, source, EXERCISE_FPS) as frames:
+            if source.video is None and baseline is None:
+                env.tell(f"Sit upright and still, facing the camera, for {neutral_seconds:g} s...")
+            outcome = run_routine(frames.frames(), estimator, specs, baseline=baseline,
+                                  neutral_s=neutral_seconds,
+                                  min_visibility=config.analysis.min_visibility, say=say,
+                                  display=display, linger_s=3.0 if source.video is None else 0.0)
+    except UserError as exc:
+        raise _camera_hint(env, source, exc) from None
+    finally:
+        if display is not None:
+            display.close()
+    if record_history:
+        leave_record(outcome, history_path(env.paths, config, history)
+                     if config.history.enabled else None, env.paths.routine_file)
+    env.say(outcome.json() if as_json else outcome.text())
+    return 0

@@ -10,6 +10,8 @@ and a file from a newer posture-cam is refused rather than guessed at.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import math
 import sqlite3
@@ -24,10 +26,11 @@ from .core.history_store import (
     NAN, SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MemoryStore,
     MinuteSummary, Span, merge_heartbeat, merge_minutes,
 )
+from .core.history_store import RoutineMove, RoutineRecord
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # PRAGMA application_id: "PCHI" (posture-cam history), so a foreign file is recognised.
 APPLICATION_ID = 0x50434849
 APP_NAME = "posture-cam history"
@@ -79,6 +82,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
             ELSE 12.0 END)""",
         """UPDATE spans SET worst = worst / (CASE posture WHEN 'shoulders_rounded' THEN 15.0
             ELSE 12.0 END)""",
+    ),
+    # 3: break routines (`posture-cam exercise`); moves as a JSON list (move, reps,
+    # target_reps, held_s, skipped), since the set of moves may grow.
+    (
+        """CREATE TABLE routines (
+            id INTEGER PRIMARY KEY, t_s REAL NOT NULL, duration_s REAL NOT NULL,
+            completed INTEGER NOT NULL, moves TEXT NOT NULL)""",
+        "CREATE INDEX routines_by_time ON routines (t_s)",
     ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -234,8 +245,23 @@ class SqliteStore:
         self._db.execute("DELETE FROM events WHERE t_s < ?", (before_s,))
         self._db.execute("DELETE FROM spans WHERE end_s < ?", (before_s,))
         self._db.execute("DELETE FROM calibrations WHERE t_s < ?", (before_s,))
+        self._db.execute("DELETE FROM routines WHERE t_s < ?", (before_s,))
         self.commit()
         return deleted
+
+    def add_routine(self, record: RoutineRecord) -> None:
+        self._begin()
+        moves = json.dumps([dataclasses.asdict(m) for m in record.moves])
+        self._db.execute(
+            "INSERT INTO routines (t_s, duration_s, completed, moves) VALUES (?, ?, ?, ?)",
+            (record.t_s, record.duration_s, int(record.completed), moves))
+
+    def routines(self, start_s: float, end_s: float) -> list[RoutineRecord]:
+        rows = self._db.execute(
+            "SELECT t_s, duration_s, completed, moves FROM routines "
+            "WHERE t_s >= ? AND t_s < ? ORDER BY t_s, id", (start_s, end_s))
+        return [RoutineRecord(t, d, bool(done), tuple(RoutineMove(**m) for m in json.loads(moves)))
+                for t, d, done, moves in rows]
 
     def commit(self) -> None:
         if self._db.in_transaction:

@@ -107,6 +107,7 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         ("movement breaks", f"{s.breaks_taken} taken; {s.break_reminders} reminder"
                             f"{'s' if s.break_reminders != 1 else ''}, "
                             f"{s.reminders_ignored} ignored"),
+        ("break routines", f"{s.routines} finished"),
         ("sitting streaks", "-" if streak is None else
          f"{len(s.streaks)}, longest {duration_text(streak.duration_s, precise=True)} "
          f"({_clock(streak.start_s, several_days)}-{_clock(streak.end_s)})"),

@@ -1,8 +1,9 @@
 """The report's charts, drawn with matplotlib's Agg canvas: no pyplot, no display needed.
 
-    day:  how far you leaned each minute (head, trunk, shoulders), slouches shaded, alerts
-          and breaks marked on the top edge; below it, how each minute was spent
-    week: the upright share of each day, with the time at the desk and slouched on the bar
+    day:  how far you leaned each minute (head, trunk, shoulders), slouches shaded, alerts,
+          breaks and break routines marked on the top edge; below it, how each minute was spent
+    week: the upright share of each day, with the time at the desk and slouched on the bar;
+          each day's alerts and break routines under it
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from .core.messages import duration_text, percent
 from .core.summary import Period
 
 COLOURS = {"upright": "#4caf50", "slouch": "#e53935", "head": "#1e88e5", "trunk": "#8e24aa",
-           "shoulders": "#fb8c00", "slump": "#6d4c41", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825"}
+           "shoulders": "#fb8c00", "slump": "#6d4c41", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825",
+           "routine": "#3949ab"}
 
 
 LABELS = {"head": "head forward", "trunk": "leaning in", "shoulders": "shoulders rounded",
@@ -64,6 +66,11 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
             handles.append(top.scatter(times, [1.0] * len(times), marker=marker, s=55,
                                        color=colour, zorder=5, clip_on=False, label=label,
                                        transform=on_top_edge))
+    finished = [_local(r.t_s) for r in period.routines if r.completed]
+    if finished:  # break routines (`posture-cam exercise`), beside the alerts
+        handles.append(top.scatter(finished, [1.0] * len(finished), marker="*", s=120,
+                                   color=COLOURS["routine"], zorder=6, clip_on=False,
+                                   label="break routine", transform=on_top_edge))
     top.set_title("How near slouching you were (100 % = the threshold)", loc="left",
                   fontsize=10, pad=14)
     top.set_ylabel("% of the slouch threshold\nmean per minute")
@@ -87,9 +94,11 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False,
                   title="each minute", title_fontsize=9, alignment="left")
     bottom.grid(alpha=0.3, axis="y")
-    first = min([m.start_s for m in minutes] + [sp.start_s for sp in period.spans])
+    first = min([m.start_s for m in minutes] + [sp.start_s for sp in period.spans]
+                + [r.t_s for r in period.routines])
     last = max([m.start_s + SECONDS_PER_MINUTE for m in minutes]
-               + [sp.end_s for sp in period.spans])
+               + [sp.end_s for sp in period.spans]
+               + [r.t_s + r.duration_s for r in period.routines])
     pad = max(120.0, 0.04 * (last - first))
     bottom.set_xlim(_local(first - pad), _local(last + pad))
     locator = mdates.AutoDateLocator(minticks=5, maxticks=12)
@@ -97,7 +106,8 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     fig.suptitle(f"{title}: {percent(s.upright_share)} upright, "
                  f"{duration_text(s.slouched_s, precise=True)} slouched, {s.alerts} alert"
-                 f"{'s' if s.alerts != 1 else ''}", fontsize=13)
+                 f"{'s' if s.alerts != 1 else ''}, {s.routines} break routine"
+                 f"{'s' if s.routines != 1 else ''}", fontsize=13)
     return fig
 
 
@@ -116,7 +126,10 @@ def draw_week(days: Sequence[date], periods: Sequence[Period], title: str) -> Fi
     """Upright share per day, with the time at the desk written on each bar."""
     fig = Figure(figsize=(9, 4.8), dpi=110, layout="constrained")
     ax = fig.subplots()
-    labels = [d.strftime("%a\n%d %b") for d in days]
+    # routines per day beside the alerts, under each day
+    labels = [d.strftime("%a\n%d %b") + f"\n{p.summary.alerts} alert{'s' if p.summary.alerts != 1 else ''}"
+              f"\n{p.summary.routines} routine{'s' if p.summary.routines != 1 else ''}"
+              for d, p in zip(days, periods)]
     shares = [p.summary.upright_share for p in periods]
     heights = [100 * v if math.isfinite(v) else 0.0 for v in shares]
     bars = ax.bar(range(len(days)), heights, color=COLOURS["upright"], width=0.6,

@@ -144,12 +144,12 @@ SKIN_TONES = {  # sRGB albedo
 PARAMS = ["hip_flex", "lumbar_flex", "thor_flex", "neck_flex", "gaze_pitch",
           "protraction", "lat_lean", "twist", "head_yaw", "head_roll",
           "stand", "arms_desk", "root_dx", "root_yaw",
-          "shrug", "eyes_pitch", "arms_up", "phone", "drink"]
+          "shrug", "eyes_pitch", "arms_up", "phone", "drink", "arms_wide"]
 DEFAULT = dict(hip_flex=0.0, lumbar_flex=0.0, thor_flex=0.0, neck_flex=0.0,
                gaze_pitch=6.0, protraction=0.0, lat_lean=0.0, twist=0.0,
                head_yaw=0.0, head_roll=0.0, stand=0.0, arms_desk=1.0,
                root_dx=0.0, root_yaw=0.0,
-               shrug=0.0, eyes_pitch=0.0, arms_up=0.0, phone=0.0, drink=0.0)
+               shrug=0.0, eyes_pitch=0.0, arms_up=0.0, phone=0.0, drink=0.0, arms_wide=0.0)
 POSTURES = {
     "upright": {},
     "shift": dict(lat_lean=6.0, twist=5.0, hip_flex=3.0, head_roll=-3.0),
@@ -177,6 +177,12 @@ POSTURES = {
     "turn_to_screen": dict(head_yaw=45.0, twist=15.0, gaze_pitch=2.0),
     "stretch": dict(arms_up=1.0, shrug=10.0, hip_flex=-7.0, lumbar_flex=-4.0, thor_flex=-8.0,
                     neck_flex=-6.0, gaze_pitch=-24.0),
+    # exercises of the break routine (posture-cam exercise); see EXERCISES
+    "chin_tuck": dict(neck_flex=-40.0, gaze_pitch=8.0),
+    "chin_tuck_partial": dict(neck_flex=-12.0, gaze_pitch=3.0),
+    "shoulder_squeeze": dict(protraction=-22.0, shrug=-10.0, thor_flex=-4.0),
+    "chest_opener": dict(arms_wide=1.0, protraction=-12.0, thor_flex=-4.0, gaze_pitch=-2.0),
+    "stand_reach": dict(stand=1.0, arms_desk=0.0, arms_up=1.0),
 }
 SLOUCH_KINDS = {"forward_head", "rounded_shoulders", "trunk_lean", "slumped"}
 # Gestures: short oscillations added on top of the timeline (clip key
@@ -215,6 +221,53 @@ def away_entries(t0, t_back, side=1.0, dist=1.9):
         (t_back + 3.3, "sit_down", 1.6, {}),
         (t_back + 4.9, "upright", 1.0, {}),
     ]
+
+
+# Exercise clips: a move repeated after EXERCISE_NEUTRAL_S s of upright sitting (the
+# neutral pose the counter calibrates on). Each rep is (kind, t_in, hold, t_out, rest);
+# its ground truth is the scripted span, "full" unless the kind ends in "_partial".
+EXERCISE_NEUTRAL_S = 8.0
+EXERCISES = {
+    # move name (as the CLI spells it) -> posture kind, seconds in / held / out / rest
+    "chin-tuck": ("chin_tuck", 0.8, 1.0, 0.8, 0.8),
+    "shoulder-squeeze": ("shoulder_squeeze", 1.0, 3.0, 1.0, 0.8),
+    "chest-opener": ("chest_opener", 1.6, 15.0, 1.6, 0.0),
+    "stand-reach": ("stand_reach", 2.2, 2.0, 2.4, 1.6),
+}
+
+
+def exercise_entries(move, n_reps, partial_after=None):
+    """Timeline entries and per-rep truth for n_reps of a move (+ one partial rep after
+    rep number partial_after, which must not be counted)."""
+    kind, t_in, hold, t_out, rest = EXERCISES[move]
+    t = EXERCISE_NEUTRAL_S
+    entries, reps = [(0, "upright", 0, {})], []
+    plan = [kind] * n_reps
+    if partial_after is not None:
+        plan.insert(partial_after, kind + "_partial")
+    for k in plan:
+        if k == "stand_reach":
+            entries += [(t, "stand_up", t_in * 0.6, {}), (t + t_in * 0.6, "stand_reach", t_in * 0.4, {}),
+                        (t + t_in + hold, "standing", t_out * 0.4, {}),
+                        (t + t_in + hold + t_out * 0.4, "sit_down", t_out * 0.6, {}),
+                        (t + t_in + hold + t_out, "upright", rest * 0.5, {})]
+        else:
+            entries += [(t, k, t_in, {}), (t + t_in + hold, "upright", t_out, {})]
+        reps.append(dict(start_s=round(t, 2), end_s=round(t + t_in + hold + t_out, 2),
+                         held_from_s=round(t + t_in, 2), held_to_s=round(t + t_in + hold, 2),
+                         full=not k.endswith("_partial")))
+        t += t_in + hold + t_out + rest
+    return entries, dict(move=move, reps=reps, true_reps=sum(r["full"] for r in reps),
+                         true_hold_s=round(sum(r["held_to_s"] - r["held_from_s"] for r in reps if r["full"]), 2),
+                         neutral_s=[0.0, EXERCISE_NEUTRAL_S]), t + 2.0
+
+
+def exercise_clip(move, subject, seed, n_reps, camera, scene, partial_after=None):
+    entries, truth, duration = exercise_entries(move, n_reps, partial_after)
+    return dict(subject=subject, seed=seed, duration=round(duration, 1), exercise=truth,
+                desc=f"{EXERCISE_NEUTRAL_S:.0f} s upright, then {truth['true_reps']} x {move}"
+                     + (" (+1 partial rep, not counted)" if partial_after is not None else ""),
+                camera=camera, scene=scene, timeline=entries)
 
 
 def _tl(*items):
@@ -389,6 +442,29 @@ CLIPS = {
         timeline=_tl((0, "upright", 0), (10.0, "forward_head", 2.0), (36.0, "upright", 2.0)),
     ),
 }
+# ---- exercise clips (the break routine): two bodies, one move per clip, front view
+_EX_CAM = {"a": dict(view="front", dist=0.85, height=0.05, hfov=68.0, yaw=-3.0, aim_down=0.12),
+           "b": dict(view="front", dist=0.82, height=0.04, hfov=68.0, yaw=4.0, aim_down=0.12)}
+_EX_SCENE = {"a": dict(wall=(198, 196, 186), features=["door", "poster"], light=(-0.5, -0.6, 0.8), key=0.85, amb=0.35),
+             "b": dict(wall=(186, 198, 200), features=["shelf", "window"], light=(0.5, -0.6, 0.7), key=0.85, amb=0.36)}
+for _sub, _seed in (("a", 20), ("b", 24)):
+    CLIPS[f"front_ex_chin_tuck_{_sub}"] = exercise_clip("chin-tuck", _sub, _seed, 8, _EX_CAM[_sub], _EX_SCENE[_sub],
+                                                        partial_after=4)
+    CLIPS[f"front_ex_shoulder_squeeze_{_sub}"] = exercise_clip("shoulder-squeeze", _sub, _seed + 1, 6,
+                                                               _EX_CAM[_sub], _EX_SCENE[_sub])
+    CLIPS[f"front_ex_chest_opener_{_sub}"] = exercise_clip("chest-opener", _sub, _seed + 2, 1,
+                                                           _EX_CAM[_sub], _EX_SCENE[_sub])
+    CLIPS[f"front_ex_stand_reach_{_sub}"] = exercise_clip("stand-reach", _sub, _seed + 3, 2,
+                                                          _EX_CAM[_sub], _EX_SCENE[_sub])
+# a chin tuck is seen from the side only (from the front it is a head ~3 cm further away)
+CLIPS["side_ex_chin_tuck_a"] = exercise_clip(
+    "chin-tuck", "a", 28, 8, dict(view="side", dist=1.4, height=-0.2, hfov=65.0, yaw=95.0),
+    dict(wall=(190, 195, 200), features=["window", "door"], light=(0.6, -0.6, 0.6), key=0.85,
+         amb=0.36), partial_after=4)
+CLIPS["side_ex_chin_tuck_b"] = exercise_clip(
+    "chin-tuck", "b", 29, 8, dict(view="side", dist=1.5, height=-0.25, hfov=65.0, yaw=-85.0),
+    dict(wall=(200, 195, 185), features=["shelf", "poster"], light=(-0.6, -0.5, 0.6), key=0.85,
+         amb=0.36), partial_after=4)
 CALIBRATION_S = (0.0, 8.0)
 
 
@@ -862,7 +938,7 @@ class Body:
             T = (1 - a) * hang + a * desk
             pole = np.array([sg * 0.5, 0.3, -1.0]) if a > 0.5 else np.array([sg * 0.2, 0.6, -0.2])
             special = None
-            if p.get("arms_up", 0.0) > 0 or (s == "R" and (p.get("phone", 0.0) > 0 or p.get("drink", 0.0) > 0)):
+            if p.get("arms_up", 0.0) > 0 or p.get("arms_wide", 0.0) > 0 or (s == "R" and (p.get("phone", 0.0) > 0 or p.get("drink", 0.0) > 0)):
                 # distractor arm pose: blend the wrist target, elbow pole and palm
                 # direction toward it (only evaluated when in use)
                 special = self.special_arm(p, s, sg, S, W1, l1, l2)
@@ -929,6 +1005,12 @@ class Body:
         wu = float(p.get("arms_up", 0.0))
         wph = float(p.get("phone", 0.0)) if s == "R" else 0.0
         wdr = float(p.get("drink", 0.0)) if s == "R" else 0.0
+        ww = float(p.get("arms_wide", 0.0))
+        if ww > max(wu, wph, wdr):
+            # chest opener ("goal post"): elbow out at shoulder height and 20 deg back,
+            # forearm up, palm forward
+            T = S + np.array([sg * 0.94 * l1, 0.34 * l1 + 0.1 * l2, 0.99 * l2])
+            return dict(w=ww, T=T, pole=np.array([sg * 1.0, 0.3, -1.0]), palm=np.array([0.0, -1.0, 0.0]), hand=None)
         if wu >= max(wph, wdr):
             return dict(w=wu, T=S + np.array([sg * 0.10, -0.04, 0.93 * (l1 + l2)]),
                         pole=np.array([sg * 1.0, 0.3, 0.0]), palm=np.array([-sg, -0.3, 0.0]), hand=None)
@@ -1771,6 +1853,8 @@ def finalize_gt(name, clip, subj, body, scene, frames, times):
     }
     if clip.get("passers"):
         out["passers"] = [dict(e, description=SUBJECTS["p"]["desc"]) for e in clip["passers"]]
+    if clip.get("exercise"):
+        out["exercise"] = clip["exercise"]
     spans = distractor_spans(clip)
     if spans:
         ds = []
@@ -1793,6 +1877,8 @@ def finalize_gt(name, clip, subj, body, scene, frames, times):
 # --------------------------------------------------------------------------
 def _worker(args):
     name, out, png, at = args
+    if out is not None and CLIPS[name].get("exercise"):
+        out = os.path.join(out, "exercises")  # kept apart: `evaluate` reads samples/*.json
     t = time.time()
     _, timing = render_clip(name, out, png, at, quiet=True)
     return name, time.time() - t, timing["seconds_per_frame"]

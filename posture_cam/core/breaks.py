@@ -9,6 +9,10 @@ user is away.
     sitting --(sitting_min at the desk)--> BREAK_DUE --(every repeat_min)--> BREAK_DUE ...
        ^                                                                        |
        +----------- BREAK_TAKEN <-- back after an absence of >= away_reset_s <--+
+       +----------- BREAK_TAKEN <-- a break routine finished (`take_break`) <---+
+
+A break routine (`posture-cam exercise`) is done at the desk, so no absence shows it: the
+monitor hears of it from the routine's file (routine_record.py) and calls `take_break`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ class SittingTimer:
 
     def sitting_s(self, t_s: float) -> float:
         return 0.0 if self._sitting_since is None else t_s - self._sitting_since
+
+    def take_break(self, t_s: float, duration_s: float = 0.0) -> list[Event]:
+        """A break taken at the desk (a finished routine): the sitting clock restarts now."""
+        if not self.config.enabled or self._sitting_since is None:
+            return []
+        self._sitting_since = t_s
+        self._last_reminder_t = None
+        self._reminders = 0
+        return [Event(EventKind.BREAK_TAKEN, t_s, duration_s=duration_s,
+                      detail="a break routine")]
 
     def update(self, t_s: float, present: bool,
                detector_events: Iterable[Event] = ()) -> list[Event]:

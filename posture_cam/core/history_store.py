@@ -9,6 +9,8 @@ What is kept (never an image, never a landmark):
   spans         time ranges that grow while a state lasts ("heartbeat" merging, as in
                 ActivityWatch): `present` (at the desk) and `slouch` (with its worst posture)
   calibrations  when a baseline was recorded, in which view, from how many frames
+  routines      each break routine (`posture-cam exercise`): when, how long, whether it
+                finished, and per move the reps, hold time, or why it was skipped
 
 Both backends (`MemoryStore` here, `SqliteStore` in history_sqlite.py) share the merge rules
 below (pure functions), and one contract test suite (tests/test_history_store.py) runs
@@ -79,6 +81,25 @@ class CalibrationRecord:
     image_width: int
     image_height: int
     source: str
+
+
+@dataclass(frozen=True)
+class RoutineMove:
+    """One move of a recorded routine."""
+
+    move: str  # e.g. "shoulder-squeeze"
+    reps: int
+    target_reps: int
+    held_s: float = 0.0
+    skipped: str = ""  # why it was not counted ('' when it was)
+
+
+@dataclass(frozen=True)
+class RoutineRecord:
+    t_s: float  # when it started
+    duration_s: float
+    completed: bool  # finished with at least one move done in full: it counts as a break
+    moves: tuple[RoutineMove, ...] = ()
 
 
 # --- merge rules, shared by every backend ------------------------------------------------
@@ -161,6 +182,11 @@ class HistoryStore(Protocol):
 
     def calibrations(self, start_s: float, end_s: float) -> list[CalibrationRecord]: ...
 
+    def add_routine(self, record: RoutineRecord) -> None: ...
+
+    def routines(self, start_s: float, end_s: float) -> list[RoutineRecord]:
+        """Routines started in the range, by start time."""
+
     def close(self) -> None: ...
 
 
@@ -176,6 +202,7 @@ class MemoryStore:
         self._events: list[HistoryEvent] = []
         self._spans: list[Span] = []
         self._calibrations: list[CalibrationRecord] = []
+        self._routines: list[RoutineRecord] = []
 
     def add_minutes(self, minutes: Sequence[MinuteSummary]) -> None:
         for row in minutes:
@@ -214,6 +241,13 @@ class MemoryStore:
     def calibrations(self, start_s: float, end_s: float) -> list[CalibrationRecord]:
         return sorted((c for c in self._calibrations if start_s <= c.t_s < end_s),
                       key=lambda c: c.t_s)
+
+    def add_routine(self, record: RoutineRecord) -> None:
+        self._routines.append(record)
+
+    def routines(self, start_s: float, end_s: float) -> list[RoutineRecord]:
+        return sorted((r for r in self._routines if start_s <= r.t_s < end_s),
+                      key=lambda r: r.t_s)
 
     def close(self) -> None:
         pass

@@ -70,6 +70,9 @@ class Pipeline:
         self.slouch = slouch
         self.sitting = sitting
         self.fit = fit or FitWatch()
+        # asked once a frame: the length of a break routine finished since the last ask, or
+        # None (the monitor sets it: a routine runs in another process, routine_record.py)
+        self.routine_done: Callable[[], float | None] | None = None
 
     def step(self, frame: Frame) -> StepResult:
         assert self.detector is not None, "a pipeline without a detector replays poses only"
@@ -82,6 +85,9 @@ class Pipeline:
         decision = self.slouch.update(sample)
         events = list(decision.events)
         events += self.sitting.update(sample.t_s, decision.state is not State.AWAY, events)
+        routine_s = self.routine_done() if self.routine_done is not None else None
+        if routine_s is not None:
+            events += self.sitting.take_break(sample.t_s, routine_s)
         events += self.fit.update(sample, decision.looks_slouched)
         return StepResult(sample, decision.state, tuple(events), pose_frame,
                           self.sitting.sitting_s(sample.t_s), decision.looks_slouched, image)

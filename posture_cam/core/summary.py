@@ -8,12 +8,13 @@ Days are local calendar days; the store's times are UTC epoch seconds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Sequence
 
 from .events import EventKind
-from .history_store import SECONDS_PER_MINUTE, HistoryEvent, HistoryStore, MinuteSummary, Span
+from .history_store import (SECONDS_PER_MINUTE, HistoryEvent, HistoryStore, MinuteSummary,
+                            RoutineRecord, Span)
 from .readings import Readings
 
 
@@ -45,6 +46,7 @@ class Summary:
     breaks_taken: int
     streaks: tuple[Streak, ...]
     mean_severity: Readings  # each kind's mean reading over its threshold
+    routines: int = 0  # break routines finished (`posture-cam exercise`)
 
     @property
     def upright_share(self) -> float:
@@ -57,7 +59,7 @@ class Summary:
 
     @property
     def empty(self) -> bool:
-        return self.present_s <= 0 and not self.streaks
+        return self.present_s <= 0 and not self.streaks and not self.routines
 
 
 def upright_share_of(present_s: float, slouched_s: float) -> float:
@@ -192,6 +194,7 @@ class Period:
     minutes: tuple[MinuteSummary, ...]
     events: tuple[HistoryEvent, ...]
     spans: tuple[Span, ...]
+    routines: tuple[RoutineRecord, ...] = ()
 
 
 def load_period(store: HistoryStore, start_s: float, end_s: float,
@@ -200,5 +203,7 @@ def load_period(store: HistoryStore, start_s: float, end_s: float,
     minutes = store.minutes(start_s, end_s)
     events = store.events(start_s, end_s)
     spans = store.spans(start_s, end_s)
-    return Period(summarize(minutes, events, spans, start_s, end_s, break_gap_s),
-                  tuple(minutes), tuple(events), tuple(spans))
+    routines = store.routines(start_s, end_s)
+    summary = summarize(minutes, events, spans, start_s, end_s, break_gap_s)
+    summary = replace(summary, routines=sum(r.completed for r in routines))
+    return Period(summary, tuple(minutes), tuple(events), tuple(spans), tuple(routines))
