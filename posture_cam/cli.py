@@ -115,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also send the alerts as desktop notifications")
     p.add_argument("--history", metavar="FILE", help="also record into this history database")
     p.add_argument("--start", metavar="ISO_TIME",
-                   help="with --history: wall-clock time of the video's first frame "
-                        "(default: now minus the video's length)")
+                   help="wall-clock time of the video's first frame, for --history and "
+                        "[schedule] (default: now minus the video's length)")
     _add_common(p)
 
     p = commands.add_parser(
@@ -173,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "autostart", help="start the monitor with your desktop session (or stop doing so)")
     p.add_argument("action", choices=("install", "remove", "status"))
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
+        "status", help="is the monitor running, and what does it see now",
+        description="Running or not (and its PID), the current state and since when, "
+                    "today's upright share and alerts, snooze, working hours, autostart, "
+                    "calibration and camera. Exit status 0 while a monitor runs, 3 when none does.")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (TOML); default: config.toml in the config dir")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                   help="override one setting")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -242,6 +254,10 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
                                _optional_path(args.out), _optional_path(args.history))
     if command == "autostart":
         return commands.autostart(env, args.action)
+    if command == "status":
+        from .status import run_status
+
+        return run_status(env, _settings(args, env.paths), args.json)
     raise AssertionError(f"no handler for {command}")  # the parser only knows these
 
 

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
-                     load_calibration, make_alerter, open_estimator, open_source)
+                     load_calibration, make_alerter, make_live_status, open_estimator,
+                     open_source, with_schedule)
 
 log = logging.getLogger("posture_cam")
 
@@ -154,7 +155,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
 
     stop = StopFlag()
     stop.install()
-    sinks: list[Any] = [make_alerter(config, env.paths)]
+    live = make_live_status(env, config, source)
+    sinks: list[Any] = [make_alerter(config, env.paths), live]
     if config.history.enabled and record_history:
         from .history import HistoryRecorder
 
@@ -172,10 +174,15 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         pipeline = build_pipeline(estimator, baseline, config)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
-        stats = run_loop(
+        camera = source.video is None
+        frames = with_schedule(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
-            pipeline, sinks, stop, retry_camera=source.video is None,
-            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace)
+            config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
+            wait=stop.wait, on_off_hours=live.off_hours)
+        stats = run_loop(
+            frames, pipeline, sinks, stop, retry_camera=source.video is None,
+            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace,
+            on_fault=live.camera_fault)
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
@@ -209,7 +216,8 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
         pipeline = build_pipeline(estimator, baseline, config)
         stop = StopFlag()
         stop.install()
-        run_loop(lambda: VideoFileSource(video, fps), pipeline, sinks, stop)
+        run_loop(with_schedule(lambda: VideoFileSource(video, fps), config, live=False,
+                               wall_offset_s=origin), pipeline, sinks, stop)
     return 0
 
 

@@ -4,7 +4,7 @@ Every location can be moved with an environment variable, so tests and portable 
 never touch the real home directory:
   POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json
   POSTURE_CAM_DATA_DIR    history.sqlite3
-  POSTURE_CAM_STATE_DIR   snooze file, monitor.log
+  POSTURE_CAM_STATE_DIR   snooze file, monitor.log, status.json
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class Paths:
     @property
     def lock_file(self) -> Path:
         return self.state_dir / "monitor.lock"
+
+    @property
+    def status_file(self) -> Path:
+        return self.state_dir / "status.json"
 
     @property
     def log_file(self) -> Path:

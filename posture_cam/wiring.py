@@ -23,6 +23,7 @@ from .paths import Paths
 if TYPE_CHECKING:
     from .alerts import Alerter
     from .core.calibration import Baseline
+    from .live import LiveStatus
     from .pose import PoseEstimator
     from .sources import FrameSource
 
@@ -136,3 +137,31 @@ def make_alerter(config: Config, paths: Paths) -> Alerter:
 
     return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
                    SnoozeWatch(paths.snooze_file))
+
+
+def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
+    """The running monitor's published state (status.json), for `status` and the tray."""
+    from .live import LiveStatus
+
+    camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
+    return LiveStatus(env.paths.status_file, camera)
+
+
+def _camera_index(config: Config, spec: SourceSpec) -> int:
+    return config.camera.index if spec.camera is None else spec.camera
+
+
+def with_schedule(open_frames: Callable[[], FrameSource], config: Config, *, live: bool,
+                  wall_offset_s: float, wait: Callable[[float], bool] | None = None,
+                  on_off_hours: Callable[[bool], None] | None = None
+                  ) -> Callable[[], FrameSource]:
+    """`open_frames` limited to `[schedule]` (unchanged when the schedule is "always").
+    A frame's wall-clock time is its `t_s + wall_offset_s`."""
+    schedule = config.schedule.schedule()
+    if schedule.always:
+        return open_frames
+    from .scheduled import ScheduledSource
+
+    return lambda: ScheduledSource(open_frames, schedule, lambda t_s: t_s + wall_offset_s,
+                                   live=live, now=time.time, wait=wait,
+                                   on_off_hours=on_off_hours)

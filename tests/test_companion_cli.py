@@ -1,0 +1,104 @@
+"""The desktop companion through the real CLI: `status` beside a real monitor, and working
+hours on a replayed clip placed just before the end of the day."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import pytest
+
+from conftest import ROOT, sample
+from posture_cam.history_sqlite import open_history
+
+pytestmark = pytest.mark.cli
+
+FAST_ALERTS = ("--set", "slouch.alert_after_s=5")
+OFFICE_HOURS = ("--set", 'schedule.days=["mon","tue","wed","thu","fri","sat","sun"]',
+                "--set", "schedule.start=09:00", "--set", "schedule.end=18:00")
+
+
+def test_a_replay_across_18_00_records_nothing_after_it(cli, tmp_path):
+    history = tmp_path / "history.sqlite3"
+    started = datetime(2026, 12, 1, 17, 59, 30)
+    end_of_day = datetime(2026, 12, 1, 18, 0).timestamp()
+    result = cli("replay", sample("front_forward_head_a"), "--json", "--history", history,
+                 "--start", started.isoformat(), *FAST_ALERTS, *OFFICE_HOURS)
+    assert result.returncode == 0, result.stderr
+    frames = [r for r in result.json_lines() if r["type"] == "frame"]
+    assert 29.0 <= max(r["t_s"] for r in frames) < 30.0  # analysed up to 18:00, not beyond
+    store = open_history(history)
+    try:
+        minutes = store.minutes(0, 2e9)
+        events = store.events(0, 2e9)
+    finally:
+        store.close()
+    assert minutes and all(m.start_s < end_of_day for m in minutes)
+    assert sum(m.present_s for m in minutes) == pytest.approx(30, abs=1.5)
+    assert [str(e.kind) for e in events] == ["alert"]  # the slouch began before 18:00
+    assert all(e.t_s < end_of_day for e in events)
+
+
+@pytest.fixture
+def calibrated(cli, user_dirs):
+    result = cli("calibrate", "--source", sample("front_upright_a"), "--seconds", "6")
+    assert result.returncode == 0, result.stderr
+
+
+def _wait_for(predicate, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def test_status_while_a_monitor_runs_and_after_it_stops(cli, user_dirs, calibrated):
+    dirs, env = user_dirs
+    import os
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posture_cam.cli", "monitor", "--source",
+         str(sample("front_forward_head_a")), "--loop", "--realtime", "--no-history",
+         "--set", "notify.backend=terminal", *FAST_ALERTS],
+        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        def upright():
+            shown = cli("status", "--json")
+            data = json.loads(shown.stdout)
+            return (shown, data) if data["state"] == "upright" else None
+
+        seen = _wait_for(upright, 120)
+        assert seen, proc.stderr.read() if proc.poll() is not None else "no upright state"
+        shown, data = seen
+        assert shown.returncode == 0
+        assert data["running"] is True and data["pid"] == proc.pid
+        assert data["since_epoch_s"] <= time.time()
+        assert data["calibration_view"] == "front" and data["calibration_age_s"] < 600
+        slouching = _wait_for(lambda: json.loads(cli("status", "--json").stdout)["state"]
+                              == "slouching", 60)
+        assert slouching, "the clip's slouch never reached the status"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    after = cli("status")
+    assert after.returncode == 3
+    assert after.stdout.startswith("monitor:      not running")
+    assert not (dirs["state"] / "status.json").exists()
+
+
+def test_a_status_file_left_by_a_killed_monitor_does_not_read_as_running(cli, user_dirs):
+    dirs, _ = user_dirs
+    (dirs["state"] / "status.json").write_text(json.dumps(
+        {"pid": 999999, "state": "slouching", "since_epoch_s": time.time()}))
+    (dirs["state"] / "monitor.lock").write_text("999999")  # nobody holds the lock
+    result = cli("status", "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["state"] == "stopped"
