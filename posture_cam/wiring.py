@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .alerts import Alerter
     from .core.calibration import Baseline
     from .live import LiveStatus
+    from .notify import Notifier
     from .pose import PoseEstimator
     from .sources import FrameSource
 
@@ -135,13 +136,27 @@ def make_alerter(config: Config, paths: Paths) -> Alerter:
     from .control import SnoozeWatch
     from .notify import make_notifier
 
-    return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
-                   SnoozeWatch(paths.snooze_file))
+    return Alerter(with_style(make_notifier(config.notify.backend), config.alerts.style),
+                   config.notify.min_interval_s, SnoozeWatch(paths.snooze_file))
+
+
+def with_style(notifier: Notifier, style: str) -> Notifier:
+    """`alerts.style`: the notification, the chime (the terminal line if it cannot play),
+    or both."""
+    if style == "notification":
+        return notifier
+    from .notify import FallbackNotifier, TerminalNotifier
+    from .sound import BothNotifier, SoundNotifier
+
+    if style == "sound":
+        return FallbackNotifier(SoundNotifier(), TerminalNotifier())
+    return BothNotifier(notifier, SoundNotifier())
 
 
 def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
     """The running monitor's published state (status.json), for `status` and the tray."""
     from .live import LiveStatus
+    from .notify import Notifier
 
     camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
     return LiveStatus(env.paths.status_file, camera)

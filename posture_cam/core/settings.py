@@ -133,6 +133,15 @@ class ScheduleConfig:
         return Schedule.from_settings(self.days, self.start, self.end)
 
 
+ALERT_STYLES = ("notification", "sound", "both")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    style: str = _setting("notification", "how an alert or reminder reaches you: a desktop "
+                          "notification, a short gentle sound, or both", choices=ALERT_STYLES)
+
+
 @dataclass(frozen=True)
 class Config:
     camera: CameraConfig = field(default_factory=CameraConfig)
@@ -142,6 +151,7 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 # Keys an earlier release read, and what to write instead.
