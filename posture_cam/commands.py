@@ -156,7 +156,10 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     stop = StopFlag()
     stop.install()
     live = make_live_status(env, config, source)
-    sinks: list[Any] = [make_alerter(config, env.paths), live]
+    from .actions import ActionInbox
+
+    inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
+    sinks: list[Any] = [inbox, make_alerter(config, env.paths, inbox), live]
     if config.history.enabled and record_history:
         from .history import HistoryRecorder
 
@@ -172,6 +175,7 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
+        inbox.sitting = pipeline.sitting
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
         camera = source.video is None

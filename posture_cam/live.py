@@ -5,7 +5,7 @@
                ScheduledSource -----+   +----- camera faults (monitor.run's on_fault)
 
 The file is written only when the shown state changes (upright / slouching / away /
-off hours / camera problem), never per frame, and removed when the monitor stops. A
+paused / off hours / camera problem), never per frame, and removed when the monitor stops. A
 monitor that was killed leaves its file behind: readers trust it only while the lock in
 `monitor.lock` is held by the PID the file names (instance.holder).
 """
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 UPRIGHT, SLOUCHING, AWAY = "upright", "slouching", "away"
 OFF_HOURS, CAMERA_PROBLEM, STARTING = "off hours", "camera problem", "starting"
+PAUSED = "paused"
 _SHOWN = {State.UPRIGHT: UPRIGHT, State.SLOUCHING: SLOUCHING, State.ALERTED: SLOUCHING,
           State.AWAY: AWAY}
 
@@ -71,8 +72,12 @@ class LiveStatus:
     """A monitor sink that publishes state changes; thread-safe for the tray's listeners."""
 
     def __init__(self, path: Path | None, camera: str = "",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 snoozed: Callable[[], bool] | None = None) -> None:
+        """`snoozed()` says whether alerts are paused (asked once per frame)."""
         self.path = path
+        self._snoozed = snoozed
+        self._paused = False
         self._clock = clock
         self._lock = threading.Lock()
         self._listeners: list[Callable[[LiveState], None]] = []
@@ -94,6 +99,12 @@ class LiveStatus:
         if result.pose_frame.image_width > 0:  # a real picture (not a camera gap): it works
             self._problem = ""
         self._posture = _SHOWN.get(result.state, AWAY)
+        self._paused = self._snoozed() if self._snoozed is not None else False
+        self._publish()
+
+    def refresh(self) -> None:
+        """Re-reads the snooze now (the tray paused or resumed), without waiting for a frame."""
+        self._paused = self._snoozed() if self._snoozed is not None else False
         self._publish()
 
     def off_hours(self, off: bool) -> None:
@@ -114,6 +125,8 @@ class LiveStatus:
             state, detail = OFF_HOURS, ""
         elif self._problem:
             state, detail = CAMERA_PROBLEM, self._problem
+        elif self._paused:
+            state, detail = PAUSED, self._posture
         else:
             state, detail = self._posture, ""
         with self._lock:

@@ -21,6 +21,7 @@ from .core.settings import Config
 from .paths import Paths
 
 if TYPE_CHECKING:
+    from .actions import ActionInbox
     from .alerts import Alerter
     from .core.calibration import Baseline
     from .live import LiveStatus
@@ -130,13 +131,21 @@ def load_calibration(paths: Paths, explicit: Path | None = None) -> Baseline:
     return load_baseline(explicit or paths.calibration_file)
 
 
-def make_alerter(config: Config, paths: Paths) -> Alerter:
-    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable."""
+def make_alerter(config: Config, paths: Paths, inbox: ActionInbox | None = None) -> Alerter:
+    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable.
+    With `inbox` (the monitor), their buttons where the desktop offers them (actions.py)."""
     from .alerts import Alerter
     from .control import SnoozeWatch
-    from .notify import make_notifier
+    from .notify import FallbackNotifier, make_notifier
 
-    return Alerter(with_style(make_notifier(config.notify.backend), config.alerts.style),
+    notifier = make_notifier(config.notify.backend)
+    if inbox is not None and config.notify.backend != "terminal" and sys.platform == "linux":
+        from .actions import open_action_notifier
+
+        buttons = open_action_notifier(inbox)
+        if buttons is not None:
+            notifier = FallbackNotifier(buttons, notifier)
+    return Alerter(with_style(notifier, config.alerts.style),
                    config.notify.min_interval_s, SnoozeWatch(paths.snooze_file))
 
 
@@ -158,8 +167,11 @@ def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
     from .live import LiveStatus
     from .notify import Notifier
 
+    from .control import SnoozeWatch
+
     camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
-    return LiveStatus(env.paths.status_file, camera)
+    return LiveStatus(env.paths.status_file, camera,
+                      snoozed=SnoozeWatch(env.paths.snooze_file).snoozed)
 
 
 def _camera_index(config: Config, spec: SourceSpec) -> int:
