@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --source: pace the video at its real speed, like a camera")
     p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
     p.add_argument("--no-history", action="store_true", help="do not record history")
+    p.add_argument("--tray", action="store_true",
+                   help="show a tray icon with the state and a pause menu (ui.tray)")
     _add_common(p)
 
     p = commands.add_parser(
@@ -225,7 +227,8 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
             raise
         return commands.monitor(env, config, _source(args),
                                 _optional_path(args.calibration), args.preview, args.realtime,
-                                _optional_path(args.history), not args.no_history, model)
+                                _optional_path(args.history), not args.no_history, model,
+                                tray=args.tray)
     if command == "replay":
         return commands.replay(env, _settings(args, env.paths), Path(args.video),
                                _optional_path(args.calibration), args.calibrate_seconds,

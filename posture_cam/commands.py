@@ -17,7 +17,7 @@ from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
                      load_calibration, make_alerter, make_live_status, open_estimator,
-                     open_source, with_schedule)
+                     open_source, start_tray, with_schedule)
 
 log = logging.getLogger("posture_cam")
 
@@ -123,7 +123,7 @@ def tell_start_failure(config: Config | None, problem: UserError) -> None:
 
 def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | None = None,
             preview: bool = False, realtime: bool = False, history: Path | None = None,
-            record_history: bool = True, model: Path | None = None) -> int:
+            record_history: bool = True, model: Path | None = None, tray: bool = False) -> int:
     from .instance import MonitorLock
 
     lock = MonitorLock(env.paths.lock_file)
@@ -141,14 +141,14 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         raise
     try:
         return _monitor_locked(env, config, source, baseline, preview, realtime, history,
-                               record_history, model)
+                               record_history, model, tray or config.ui.tray)
     finally:
         lock.release()
 
 
 def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                     preview: bool, realtime: bool, history: Path | None,
-                    record_history: bool, model: Path | None) -> int:
+                    record_history: bool, model: Path | None, tray: bool = False) -> int:
     from .core.pace import AdaptivePace
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
@@ -159,7 +159,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     from .actions import ActionInbox
 
     inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
-    sinks: list[Any] = [inbox, make_alerter(config, env.paths, inbox), live]
+    alerter = make_alerter(config, env.paths, inbox)
+    sinks: list[Any] = [inbox, alerter, live]
     if config.history.enabled and record_history:
         from .history import HistoryRecorder
 
@@ -176,6 +177,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         inbox.sitting = pipeline.sitting
+        shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
+                            history) if tray else None)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
         camera = source.video is None
@@ -187,6 +190,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
             frames, pipeline, sinks, stop, retry_camera=source.video is None,
             retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace,
             on_fault=live.camera_fault)
+    if shown is not None:
+        shown.stop()
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from .core.errors import UserError
 from .core.settings import Config
@@ -192,3 +192,51 @@ def with_schedule(open_frames: Callable[[], FrameSource], config: Config, *, liv
     return lambda: ScheduledSource(open_frames, schedule, lambda t_s: t_s + wall_offset_s,
                                    live=live, now=time.time, wait=wait,
                                    on_off_hours=on_off_hours)
+
+
+def start_tray(env: Env, config: Config, live: LiveStatus, stop: Any, sinks: list[Any],
+               pipeline: Any, tell: Callable[[str, str], object],
+               history: Path | None = None) -> Any:
+    """The tray icon of `monitor --tray` (tray.py), or None with one line saying why not.
+    Its Recalibrate works through a sink added to `sinks` (recalibrate.py)."""
+    import logging
+
+    from .tray import desktop_session_problem
+
+    log = logging.getLogger("posture_cam")
+    problem = desktop_session_problem()
+    if problem:
+        log.warning("--tray: %s; monitoring without a tray icon", problem)
+        return None
+    try:
+        from .tray import Tray, TrayActions
+    except ImportError as exc:
+        log.warning("--tray: the tray needs pystray (%s); monitoring without a tray icon", exc)
+        return None
+    from .recalibrate import Recalibration
+
+    recalibration = Recalibration(config, env.paths.calibration_file, tell)
+    recalibration.pipeline = pipeline
+    sinks.append(recalibration)
+
+    def report() -> Path | None:
+        from .report import run_report
+
+        out = env.paths.state_dir / "report-today.html"
+        try:
+            run_report(env.err, history_path(env.paths, config, history), None, False, out,
+                       config.breaks.away_reset_s)
+        except UserError as exc:
+            log.warning("today's report: %s", exc)
+            return None
+        return out if out.exists() else None
+
+    try:
+        tray = Tray(TrayActions(env.paths.snooze_file, live, stop.event.set, report,
+                                recalibration.request))
+        tray.start()
+    except Exception as exc:  # noqa: BLE001 - a tray that cannot start must not stop monitoring
+        log.warning("--tray: the tray icon cannot be shown (%s: %s); monitoring without it",
+                    type(exc).__name__, exc)
+        return None
+    return tray

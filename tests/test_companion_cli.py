@@ -102,3 +102,12 @@ def test_a_status_file_left_by_a_killed_monitor_does_not_read_as_running(cli, us
     result = cli("status", "--json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["state"] == "stopped"
+
+
+def test_tray_without_a_desktop_session_says_so_in_one_line_and_monitors(cli, calibrated):
+    result = cli("monitor", "--source", sample("front_upright_a"), "--tray", "--no-history",
+                 "--set", "notify.backend=terminal", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "tray" in line] == [
+        "posture-cam: --tray: no desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+        "monitoring without a tray icon"]

@@ -143,6 +143,12 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    tray: bool = _setting(False, "show the tray icon with the state and a pause menu "
+                          "(as `monitor --tray`; the autostarted monitor reads this)")
+
+
+@dataclass(frozen=True)
 class Config:
     camera: CameraConfig = field(default_factory=CameraConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
@@ -152,6 +158,7 @@ class Config:
     history: HistoryConfig = field(default_factory=HistoryConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
 
 
 # Keys an earlier release read, and what to write instead.
