@@ -105,7 +105,7 @@ class Tray:
     """The pystray icon, following a LiveStatus. `start()` runs it in its own thread."""
 
     def __init__(self, actions: TrayActions) -> None:
-        import pystray  # lazy: only `--tray` pays for it
+        pystray = import_pystray()  # lazy: only `--tray` pays for it
 
         self.actions = actions
         paused = lambda _item: actions.live.current.state == PAUSED  # noqa: E731
@@ -132,7 +132,14 @@ class Tray:
             icon.visible = True
             self.actions.live.subscribe(self.show)
 
-        threading.Thread(target=lambda: self.icon.run(setup), name="tray", daemon=True).start()
+        def run() -> None:
+            try:
+                self.icon.run(setup)
+            except Exception as exc:  # noqa: BLE001 - the tray is a convenience; monitoring goes on
+                log.warning("the tray icon stopped (%s: %s); monitoring goes on without it",
+                            type(exc).__name__, _first_line(exc))
+
+        threading.Thread(target=run, name="tray", daemon=True).start()
 
     def show(self, state: LiveState) -> None:
         self.icon.icon = draw_icon(COLOURS.get(state.state, COLOURS["away"]))
@@ -141,6 +148,34 @@ class Tray:
 
     def stop(self) -> None:
         self.icon.stop()
+
+
+def import_pystray() -> Any:
+    """pystray with the first backend that works here: AppIndicator, GTK, then X11.
+
+    pystray tries them in that order itself, but only skips a backend on ImportError:
+    with PyGObject installed and the AppIndicator library absent it raises ValueError
+    and gives up, so posture-cam tries each one by name (PYSTRAY_BACKEND) after that.
+    """
+    if os.environ.get("PYSTRAY_BACKEND"):
+        import pystray
+
+        return pystray
+    errors = []
+    for backend in ("", "gtk", "xorg"):
+        if backend:
+            os.environ["PYSTRAY_BACKEND"] = backend
+        try:
+            import pystray
+
+            return pystray
+        except (ImportError, ValueError) as exc:
+            errors.append(f"{backend or 'default'}: {exc}")
+            for name in [m for m in sys.modules if m == "pystray" or m.startswith("pystray.")]:
+                del sys.modules[name]
+        finally:
+            os.environ.pop("PYSTRAY_BACKEND", None)
+    raise ImportError("no tray backend works here (" + "; ".join(errors) + ")")
 
 
 def _listen_for_clicks(icon: Any) -> None:
@@ -154,6 +189,11 @@ def _listen_for_clicks(icon: Any) -> None:
     window.change_attributes(event_mask=Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask
                              | Xlib.X.ButtonPressMask)
     icon._display.flush()  # noqa: SLF001
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _call(function: Callable[[float], None], value: float) -> Callable[[], None]:
