@@ -111,3 +111,40 @@ def test_tray_without_a_desktop_session_says_so_in_one_line_and_monitors(cli, ca
     assert [line for line in result.stderr.splitlines() if "tray" in line] == [
         "posture-cam: --tray: no desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set); "
         "monitoring without a tray icon"]
+
+
+def test_off_hours_the_camera_stays_closed_and_status_says_so(cli, user_dirs, calibrated):
+    """No webcam on the test machine: a monitor that tried to open camera 0 would report a
+    camera problem. Off hours it must not even try."""
+    import os
+    from datetime import timedelta
+
+    dirs, env = user_dirs
+    later = datetime.now() + timedelta(hours=12)  # a one-minute working day, half a day away
+    start = f"{later:%H:%M}"
+    end = "24:00" if start == "23:59" else f"{later + timedelta(minutes=1):%H:%M}"
+    (dirs["config"] / "config.toml").write_text(  # read by the monitor and by `status`
+        f'[schedule]\nstart = "{start}"\nend = "{end}"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posture_cam.cli", "monitor", "--no-history",
+         "--set", "notify.backend=terminal"],
+        env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        shown = _wait_for(lambda: (lambda r: r if json.loads(r.stdout)["state"]
+                                   not in ("starting", "stopped") else None)(
+            cli("status", "--json")), 60)
+        assert shown, "the monitor never published a state"
+        data = json.loads(shown.stdout)
+        assert (shown.returncode, data["state"], data["working_now"]) == (0, "off hours", False)
+        time.sleep(2)  # a camera opened by mistake would have failed by now
+        assert json.loads(cli("status", "--json").stdout)["state"] == "off hours"
+        published = json.loads((dirs["state"] / "status.json").read_text())
+        assert published["state"] == "off hours"  # the monitor's own word, not only the clock
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "camera" not in stderr  # never opened, so never reported missing
+    log = (dirs["state"] / "monitor.log").read_text()
+    assert "off hours" in log and "cannot be opened" not in log
