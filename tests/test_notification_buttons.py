@@ -91,6 +91,40 @@ def test_snooze_on_a_delivered_alert_holds_the_next_alert(desktop_cli, server_wi
     assert "posture alert not shown: snoozed" in log
 
 
+@pytest.mark.desktop
+def test_done_on_a_break_reminder_restarts_the_sitting_clock(desktop_cli, server_with_actions,
+                                                           user_dirs):
+    """Reminders after 6 s of sitting, repeated 15 s later if ignored. After "Done" the next
+    reminder is a first one again, 6 s after the click, not a repeat at 21 s."""
+    import re
+
+    import dbus
+
+    dirs, _ = user_dirs
+    calibrated = desktop_cli("calibrate", "--source", sample("front_upright_a"), "--seconds", "6")
+    assert calibrated.returncode == 0, calibrated.stderr
+    proc = desktop_cli.spawn("monitor", "--source", sample("front_upright_a"), "--realtime",
+                             "--no-history", "--set", "breaks.sitting_min=0.1",
+                             "--set", "breaks.repeat_min=0.25", "--set", "notify.min_interval_s=0",
+                             env=server_with_actions.env)
+    try:
+        first = wait_for(lambda: notify_calls(server_with_actions), 60)
+        assert first and first[0][1:] == ("Time to move", [DONE, "Done", SNOOZE, "Snooze 30 min"])
+        server_with_actions._mock.EmitSignal(  # noqa: SLF001 - the user clicks "Done"
+            IFACE, "ActionInvoked", "us", [dbus.UInt32(NOTIFICATION_ID), DONE],
+            dbus_interface=MOCK)
+        assert wait_for(lambda: len(notify_calls(server_with_actions)) >= 2, 30)
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    calls = server_with_actions._mock.GetMethodCalls("Notify", dbus_interface=MOCK)  # noqa: SLF001
+    second_body = str(calls[1][1][4])
+    sitting_s = int(re.search(r"sitting for (\d+) s", second_body).group(1))
+    assert 5 <= sitting_s <= 8, second_body  # counted from the click, not from the start
+    log = (dirs["state"] / "monitor.log").read_text()
+    assert "break taken (from the notification)" in log
+
+
 @pytest.mark.unit
 def test_done_restarts_the_sitting_clock_at_the_next_frame(tmp_path, steps):
     timer = SittingTimer(BreakConfig(sitting_min=1.0))
