@@ -156,6 +156,7 @@ class ActionInbox:
         self.snooze_file = snooze_file
         self._clock = clock
         self._break_done = threading.Event()
+        self._why = ""
         self.sitting: SittingTimer | None = None
 
     def __call__(self, key: str) -> None:
@@ -165,13 +166,18 @@ class ActionInbox:
             write_snooze(self.snooze_file, self._clock() + SNOOZE_MIN * 60)
             log.info("alerts snoozed for %d min from the notification", SNOOZE_MIN)
         elif key == DONE:
-            self._break_done.set()
+            self.restart_sitting("from the notification")
+
+    def restart_sitting(self, why: str) -> None:
+        """At the next frame the sitting clock starts again (a break was taken)."""
+        self._why = why
+        self._break_done.set()
 
     def handle(self, result: StepResult) -> None:
         if self._break_done.is_set() and self.sitting is not None:
             self._break_done.clear()
             self.sitting.mark_break_taken(result.sample.t_s)
-            log.info("break taken (from the notification): the sitting clock starts again")
+            log.info("break taken (%s): the sitting clock starts again", self._why)
 
     def close(self) -> None:
         pass

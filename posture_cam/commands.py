@@ -185,7 +185,7 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         frames = with_schedule(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
             config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
-            wait=stop.wait, on_off_hours=live.off_hours)
+            wait=stop.wait, on_off_hours=lambda off: _off_hours(off, live, inbox))
         stats = run_loop(
             frames, pipeline, sinks, stop, retry_camera=source.video is None,
             retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace,
@@ -195,6 +195,15 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
+
+
+def _off_hours(off: bool, live: Any, inbox: Any) -> None:
+    """Off hours are shown; and they were a break: at the start of the working hours the
+    sitting clock starts again (else a night at home would end in a reminder at 9:00)."""
+    was_off = live.current.state == "off hours"
+    live.off_hours(off)
+    if was_off and not off:
+        inbox.restart_sitting("the hours off")
 
 
 # --- replay ------------------------------------------------------------------------------

@@ -119,3 +119,25 @@ def test_a_live_camera_is_closed_off_hours_and_reopened_when_they_begin():
     assert seen == evening[:2] + [morning]  # nothing from 18:00 to 09:00
     assert log == ["open", "close", "open"]  # closed at 18:00, reopened at 09:00
     assert max(waits) <= 60.0  # checks the clock at least once a minute while closed
+
+
+def test_the_hours_off_count_as_a_break_when_work_begins_again(tmp_path, steps):
+    from posture_cam.actions import ActionInbox
+    from posture_cam.commands import _off_hours
+    from posture_cam.core.breaks import SittingTimer
+    from posture_cam.live import LiveStatus
+
+    live, inbox, timer = LiveStatus(None), ActionInbox(tmp_path / "snooze.json"), SittingTimer()
+    inbox.sitting = timer
+    for t in range(0, 600, 10):  # ten minutes at the desk before 18:00
+        timer.update(float(t), True)
+    _off_hours(False, live, inbox)  # working hours at start-up: nothing to restart
+    [frame] = steps([(0.5, "upright")], t0_s=600.0)
+    inbox.handle(frame)
+    assert timer.sitting_s(600.0) == 600.0
+    _off_hours(True, live, inbox)
+    assert live.current.state == "off hours"
+    _off_hours(False, live, inbox)  # the next morning
+    [frame] = steps([(0.5, "upright")], t0_s=54_000.0)
+    inbox.handle(frame)
+    assert timer.sitting_s(54_010.0) == 10.0
