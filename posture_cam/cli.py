@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --source: pace the video at its real speed, like a camera")
     p.add_argument("--history", metavar="FILE", help="history database (default: in the data dir)")
     p.add_argument("--no-history", action="store_true", help="do not record history")
+    p.add_argument("--tray", action="store_true",
+                   help="show a tray icon with the state and a pause menu (ui.tray)")
     _add_common(p)
 
     p = commands.add_parser(
@@ -119,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also send the alerts as desktop notifications")
     p.add_argument("--history", metavar="FILE", help="also record into this history database")
     p.add_argument("--start", metavar="ISO_TIME",
-                   help="with --history: wall-clock time of the video's first frame "
-                        "(default: now minus the video's length)")
+                   help="wall-clock time of the video's first frame, for --history and "
+                        "[schedule] (default: now minus the video's length)")
     _add_common(p)
 
     p = commands.add_parser(
@@ -235,6 +237,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("install", "remove", "status"),
                    help="install, remove or status")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
+        "status", help="is the monitor running, and what does it see now",
+        description="Running or not (and its PID), the current state and since when, "
+                    "today's upright share and alerts, snooze, working hours, autostart, "
+                    "calibration and camera. Exit status 0 while a monitor runs, 3 when none does.")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (TOML); default: config.toml in the config dir")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                   help="override one setting")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -274,7 +288,8 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
             raise
         return commands.monitor(env, config, _source(args),
                                 _optional_path(args.calibration), args.preview, args.realtime,
-                                _optional_path(args.history), not args.no_history, model)
+                                _optional_path(args.history), not args.no_history, model,
+                                tray=args.tray)
     if command == "replay":
         if (args.video is None) == (args.source_video is None):
             raise UserError("replay takes one video: FILE or --source FILE")
@@ -314,6 +329,10 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
                                _optional_path(args.out), _optional_path(args.history))
     if command == "autostart":
         return commands.autostart(env, args.action)
+    if command == "status":
+        from .status import run_status
+
+        return run_status(env, _settings(args, env.paths), args.json)
     raise AssertionError(f"no handler for {command}")  # the parser only knows these
 
 

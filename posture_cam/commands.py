@@ -17,7 +17,8 @@ from typing import Any, Sequence
 from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
-                     load_calibration, make_alerter, open_estimator, open_source)
+                     load_calibration, make_alerter, make_live_status, open_estimator,
+                     open_source, start_tray, with_schedule)
 
 log = logging.getLogger("posture_cam")
 
@@ -128,7 +129,7 @@ def tell_start_failure(config: Config | None, problem: UserError) -> None:
 
 def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | None = None,
             preview: bool = False, realtime: bool = False, history: Path | None = None,
-            record_history: bool = True, model: Path | None = None) -> int:
+            record_history: bool = True, model: Path | None = None, tray: bool = False) -> int:
     from .instance import MonitorLock
 
     lock = MonitorLock(env.paths.lock_file)
@@ -146,26 +147,29 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         raise
     try:
         return _monitor_locked(env, config, source, baseline, preview, realtime, history,
-                               record_history, model)
+                               record_history, model, tray or config.ui.tray)
     finally:
         lock.release()
 
 
 def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                     preview: bool, realtime: bool, history: Path | None,
-                    record_history: bool, model: Path | None) -> int:
+                    record_history: bool, model: Path | None, tray: bool = False) -> int:
     from .core.pace import AdaptivePace
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
 
     stop = StopFlag()
     stop.install()
+    from .actions import ActionInbox
     from .privacy import tighten
 
     where = history_path(env.paths, config, history)
     tighten(env.paths, where)
-    alerter = make_alerter(config, env.paths)
-    sinks: list[Any] = [alerter]
+    live = make_live_status(env, config, source)
+    inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
+    alerter = make_alerter(config, env.paths, inbox)
+    sinks: list[Any] = [inbox, alerter, live]
     if config.history.enabled and record_history:
         from .history import HistoryRecorder, prune_history
 
@@ -185,15 +189,34 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         pipeline.routine_done = _routine_watch(env)
+        inbox.sitting = pipeline.sitting
+        shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
+                            history) if tray else None)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
-        stats = run_loop(
+        camera = source.video is None
+        frames = with_schedule(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
-            pipeline, sinks, stop, retry_camera=source.video is None,
-            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace)
+            config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
+            wait=stop.wait, on_off_hours=lambda off: _off_hours(off, live, inbox))
+        stats = run_loop(
+            frames, pipeline, sinks, stop, retry_camera=source.video is None,
+            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace,
+            on_fault=live.camera_fault)
+    if shown is not None:
+        shown.stop()
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
+
+
+def _off_hours(off: bool, live: Any, inbox: Any) -> None:
+    """Off hours are shown; and they were a break: at the start of the working hours the
+    sitting clock starts again (else a night at home would end in a reminder at 9:00)."""
+    was_off = live.current.state == "off hours"
+    live.off_hours(off)
+    if was_off and not off:
+        inbox.restart_sitting("the hours off")
 
 
 # --- replay ------------------------------------------------------------------------------
@@ -240,7 +263,8 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
         sinks.insert(1, alerter)
         pipeline = build_pipeline(estimator, baseline, config)
         stop.install()
-        run_loop(lambda: VideoFileSource(video, fps), pipeline, sinks, stop)
+        run_loop(with_schedule(lambda: VideoFileSource(video, fps), config, live=False,
+                               wall_offset_s=origin), pipeline, sinks, stop)
     if stop.signal_name:
         env.tell(f"posture-cam: replay cut short by {stop.signal_name}; the summary covers "
                  "the part analysed")

@@ -85,5 +85,17 @@ def run_checks(env: Env, config_file: Path | None, overrides: Sequence[str],
 
     if config.history.enabled:
         ok &= check("history", history_probe)
+    _say_state(env, config)
     env.say("all good" if ok else "some checks failed: see the lines marked FAIL")
     return 0 if ok else 1
+
+
+def _say_state(env: Env, config: object) -> None:
+    """Not checks but the answers to "why is it quiet?": monitor, snooze, hours, autostart."""
+    from .core.status import assemble
+    from .status import gather
+
+    report = assemble(gather(env, config))  # type: ignore[arg-type]
+    for line in report.lines(0.0):
+        if line.startswith(("monitor:", "snoozed:", "schedule:", "autostart:")):
+            env.say(f"  info  {line}")

@@ -96,7 +96,8 @@ class _Outage:
 def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Iterable[Sink],
         stop: StopFlag, *, retry_camera: bool = False, retry_max_s: float = 60.0,
         realtime: bool = False, clock: Callable[[], float] = time.monotonic,
-        check_picture: bool | None = None, pace: AdaptivePace | None = None) -> RunStats:
+        check_picture: bool | None = None, pace: AdaptivePace | None = None,
+        on_fault: Callable[[str], None] | None = None) -> RunStats:
     """Runs until the source ends, or `stop` is set; returns what happened.
 
     With `retry_camera`, a CameraError (missing, busy, unplugged) and a picture that stays
@@ -104,7 +105,8 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
     and open it again after 1, 2, 4 ... `retry_max_s` seconds; the time in between counts
     as nobody in view. `clock` must be the clock the camera stamps its frames with, so
     that a gap while the camera is away lands on the same timeline. With `pace`, the
-    source's analysis rate follows the posture (core/pace.py).
+    source's analysis rate follows the posture (core/pace.py). `on_fault(message)` hears
+    of each camera fault (the live status shows it).
     """
     sinks = list(sinks)
     check_picture = retry_camera if check_picture is None else check_picture
@@ -135,6 +137,8 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
             if fault is None:
                 break
             stats.camera_faults += 1
+            if on_fault is not None:
+                on_fault(fault)
             _feed(sinks, pipeline.gap(clock()))
             stop.wait(outage.fault(fault))
         stats.stopped_by_signal = bool(stop.signal_name)

@@ -181,7 +181,7 @@ class DesktopNotifier:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._impl.notify(title=title, message=message, app_name=APP_NAME,
-                                  timeout=self.timeout_s)
+                                  app_icon=_icon_path(), timeout=self.timeout_s)
         except NotImplementedError:
             return self._failed("plyer has no notification backend on this system")
         # A notification must never end the monitoring: dbus.exceptions.DBusException when the
@@ -202,6 +202,14 @@ class DesktopNotifier:
             log.info("desktop notification failed: %s", why)
         self._failing = True
         return False
+
+
+def _icon_path() -> str:
+    """The icon shipped in the package (data/icon.png), for every notification on Linux
+    (plyer's Windows balloon wants an .ico, and macOS shows the app's own icon)."""
+    from .icons import ICON
+
+    return str(ICON) if sys.platform.startswith("linux") and ICON.exists() else ""
 
 
 def applescript_string(text: str) -> str:

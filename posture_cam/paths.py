@@ -4,7 +4,7 @@ Every location can be moved with an environment variable, so tests and portable 
 never touch the real home directory:
   POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json
   POSTURE_CAM_DATA_DIR    history.sqlite3
-  POSTURE_CAM_STATE_DIR   snooze file, monitor.log, last break routine
+  POSTURE_CAM_STATE_DIR   snooze file, monitor.log, status.json, last break routine
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ class Paths:
         return self.state_dir / "monitor.lock"
 
     @property
+    def status_file(self) -> Path:
+        return self.state_dir / "status.json"
+
+    @property
     def log_file(self) -> Path:
         return self.state_dir / "monitor.log"
 
@@ -70,7 +74,8 @@ class Paths:
         companions come with it; a history kept elsewhere is added by the caller)."""
         log = self.log_file
         return [self.config_file, self.calibration_file, self.snooze_file, self.lock_file,
-                self.routine_file, log, *(log.with_name(f"{log.name}.{n}") for n in (1, 2))]
+                self.routine_file, self.status_file, log,
+                *(log.with_name(f"{log.name}.{n}") for n in (1, 2))]
 
     @property
     def folders(self) -> list[Path]:

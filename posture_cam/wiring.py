@@ -14,15 +14,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from .core.errors import UserError
 from .core.settings import Config
 from .paths import Paths
 
 if TYPE_CHECKING:
+    from .actions import ActionInbox
     from .alerts import Alerter
     from .core.calibration import Baseline
+    from .live import LiveStatus
+    from .notify import Notifier
     from .pose import PoseEstimator
     from .sources import FrameSource
 
@@ -134,11 +137,112 @@ def load_calibration(paths: Paths, explicit: Path | None = None) -> Baseline:
     return load_baseline(explicit or paths.calibration_file)
 
 
-def make_alerter(config: Config, paths: Paths) -> Alerter:
-    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable."""
+def make_alerter(config: Config, paths: Paths, inbox: ActionInbox | None = None) -> Alerter:
+    """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable.
+    With `inbox` (the monitor), their buttons where the desktop offers them (actions.py)."""
     from .alerts import Alerter
     from .control import SnoozeWatch
-    from .notify import make_notifier
+    from .notify import FallbackNotifier, make_notifier
 
-    return Alerter(make_notifier(config.notify.backend), config.notify.min_interval_s,
-                   SnoozeWatch(paths.snooze_file))
+    notifier = make_notifier(config.notify.backend)
+    if inbox is not None and config.notify.backend != "terminal" and sys.platform == "linux":
+        from .actions import open_action_notifier
+
+        buttons = open_action_notifier(inbox)
+        if buttons is not None:
+            notifier = FallbackNotifier(buttons, notifier)
+    return Alerter(with_style(notifier, config.alerts.style),
+                   config.notify.min_interval_s, SnoozeWatch(paths.snooze_file))
+
+
+def with_style(notifier: Notifier, style: str) -> Notifier:
+    """`alerts.style`: the notification, the chime (the terminal line if it cannot play),
+    or both."""
+    if style == "notification":
+        return notifier
+    from .notify import FallbackNotifier, TerminalNotifier
+    from .sound import BothNotifier, SoundNotifier
+
+    if style == "sound":
+        return FallbackNotifier(SoundNotifier(), TerminalNotifier())
+    return BothNotifier(notifier, SoundNotifier())
+
+
+def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
+    """The running monitor's published state (status.json), for `status` and the tray."""
+    from .live import LiveStatus
+    from .notify import Notifier
+
+    from .control import SnoozeWatch
+
+    camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
+    return LiveStatus(env.paths.status_file, camera,
+                      snoozed=SnoozeWatch(env.paths.snooze_file).snoozed)
+
+
+def _camera_index(config: Config, spec: SourceSpec) -> int:
+    return config.camera.index if spec.camera is None else spec.camera
+
+
+def with_schedule(open_frames: Callable[[], FrameSource], config: Config, *, live: bool,
+                  wall_offset_s: float, wait: Callable[[float], bool] | None = None,
+                  on_off_hours: Callable[[bool], None] | None = None
+                  ) -> Callable[[], FrameSource]:
+    """`open_frames` limited to `[schedule]` (unchanged when the schedule is "always").
+    A frame's wall-clock time is its `t_s + wall_offset_s`."""
+    schedule = config.schedule.schedule()
+    if schedule.always:
+        return open_frames
+    from .scheduled import ScheduledSource
+
+    return lambda: ScheduledSource(open_frames, schedule, lambda t_s: t_s + wall_offset_s,
+                                   live=live, now=time.time, wait=wait,
+                                   on_off_hours=on_off_hours)
+
+
+def start_tray(env: Env, config: Config, live: LiveStatus, stop: Any, sinks: list[Any],
+               pipeline: Any, tell: Callable[[str, str], object],
+               history: Path | None = None) -> Any:
+    """The tray icon of `monitor --tray` (tray.py), or None with one line saying why not.
+    Its Recalibrate works through a sink added to `sinks` (recalibrate.py)."""
+    import logging
+
+    from .tray import desktop_session_problem
+
+    log = logging.getLogger("posture_cam")
+    problem = desktop_session_problem()
+    if problem:
+        log.warning("--tray: %s; monitoring without a tray icon", problem)
+        return None
+    try:
+        from .tray import Tray, TrayActions
+    except ImportError as exc:
+        log.warning("--tray: the tray needs pystray (%s); monitoring without a tray icon", exc)
+        return None
+    from .recalibrate import Recalibration
+
+    recalibration = Recalibration(config, env.paths.calibration_file, tell)
+    recalibration.pipeline = pipeline
+    sinks.append(recalibration)
+
+    def report() -> Path | None:
+        from .report import run_report
+
+        out = env.paths.state_dir / "report-today.html"
+        try:
+            run_report(env.err, history_path(env.paths, config, history), None, False, out,
+                       config.breaks.away_reset_s)
+        except UserError as exc:
+            log.warning("today's report: %s", exc)
+            return None
+        return out if out.exists() else None
+
+    try:
+        tray = Tray(TrayActions(env.paths.snooze_file, live, stop.event.set, report,
+                                recalibration.request))
+        tray.start()
+    except Exception as exc:  # noqa: BLE001 - a tray that cannot start must not stop monitoring
+        log.warning("--tray: the tray icon cannot be shown (%s: %s); monitoring without it",
+                    type(exc).__name__, exc)
+        return None
+    return tray

@@ -14,6 +14,9 @@ def test_doctor_passes_on_a_complete_setup(cli):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok    pose model" in result.stdout and "ok    calibration" in result.stdout
     assert "all good" in result.stdout
+    for line in ("info  monitor:      not running", "info  snoozed:      no",
+                 "info  schedule:     always (working hours now)", "info  autostart:    off"):
+        assert line in result.stdout
 
 
 def test_doctor_names_what_is_missing_or_damaged(cli, user_dirs):

@@ -58,4 +58,7 @@ def test_the_settings_table_is_generated_from_the_schema():
         row = next(line for line in table.splitlines() if line.startswith(f"| `{key}` |"))
         cells = [c.strip() for c in row.split("|")[1:-1]]
         assert cells[2] == allowed, key
+        if isinstance(default, tuple):  # a list setting, e.g. schedule.days
+            assert cells[1] == "[" + ", ".join(f'"{v}"' for v in default) + "]", key
+            continue
         assert cells[1].strip('"') == str(default).lower() or cells[1] == repr(default), key

@@ -31,6 +31,13 @@ class SittingTimer:
         self._last_reminder_t: float | None = None
         self._reminders = 0
 
+    def mark_break_taken(self, t_s: float) -> None:
+        """The user says they moved ("Done" on a reminder): the sitting clock restarts."""
+        self._sitting_since = t_s
+        self._away_since = None
+        self._last_reminder_t = None
+        self._reminders = 0
+
     def sitting_s(self, t_s: float) -> float:
         return 0.0 if self._sitting_since is None else t_s - self._sitting_since
 

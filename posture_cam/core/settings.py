@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from .errors import UserError
 from .readings import Readings
+from .schedule import DAY_NAMES, Schedule
 
 
 def _setting(default: Any, help: str, lo: float | None = None, hi: float | None = None,
@@ -119,6 +120,37 @@ class HistoryConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    days: tuple[str, ...] = _setting(DAY_NAMES, "the days posture-cam watches; on other days "
+                                     "the camera stays closed and nothing is recorded",
+                                     choices=DAY_NAMES)
+    start: str = _setting("00:00", "working hours begin (local time, HH:MM)")
+    end: str = _setting("24:00", "working hours end (HH:MM, after start); outside them the "
+                        "camera is closed and nothing is recorded")
+
+    def __post_init__(self) -> None:
+        self.schedule()  # end before start, an unknown day: one error naming the key
+
+    def schedule(self) -> Schedule:
+        return Schedule.from_settings(self.days, self.start, self.end)
+
+
+ALERT_STYLES = ("notification", "sound", "both")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    style: str = _setting("notification", "how an alert or reminder reaches you: a desktop "
+                          "notification, a short gentle sound, or both", choices=ALERT_STYLES)
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    tray: bool = _setting(False, "show the tray icon with the state and a pause menu "
+                          "(as `monitor --tray`; the autostarted monitor reads this)")
+
+
+@dataclass(frozen=True)
 class Config:
     camera: CameraConfig = field(default_factory=CameraConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
@@ -126,6 +158,9 @@ class Config:
     breaks: BreakConfig = field(default_factory=BreakConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
 
 
 # Keys an earlier release read, and what to write instead.
@@ -135,6 +170,8 @@ RENAMED = {"slouch.hysteresis_deg": "use slouch.hysteresis_ratio, a fraction of 
 
 def _coerce(key: str, spec: dataclasses.Field, value: Any) -> Any:
     expected = type(spec.default)
+    if expected is tuple:
+        return _coerce_list(key, spec, value)
     if expected is bool:
         if not isinstance(value, bool):
             raise UserError(f"config key '{key}' must be true or false, got {value!r}")
@@ -157,6 +194,19 @@ def _coerce(key: str, spec: dataclasses.Field, value: Any) -> Any:
     if choices and value not in choices:
         raise UserError(f"config key '{key}' = {value!r} must be one of: {', '.join(choices)}")
     return value
+
+
+def _coerce_list(key: str, spec: dataclasses.Field, value: Any) -> tuple[str, ...]:
+    """A list of names from `choices` (e.g. schedule days), without repeats."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"config key '{key}' must be a list of names like [\"mon\", \"tue\"], "
+                        f"got {value!r}")
+    choices = spec.metadata["choices"]
+    for item in value:
+        if choices and item not in choices:
+            raise UserError(f"config key '{key}' has unknown value {item!r} "
+                            f"(valid: {', '.join(choices)})")
+    return tuple(dict.fromkeys(value))
 
 
 def config_from_mapping(data: Mapping[str, Any], base: Config | None = None) -> Config:
@@ -244,6 +294,8 @@ def defaults_toml() -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
