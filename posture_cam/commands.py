@@ -83,6 +83,9 @@ def _log_to_file(path: Path) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
     handler.posture_cam_log = True  # type: ignore[attr-defined]
+    # A log line that cannot be written (full disk) is dropped, not printed as a traceback;
+    # the same message still reaches the terminal handler.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "posture_cam_log", False)]:
         root.removeHandler(old)  # one log file per process, even when main() runs twice
