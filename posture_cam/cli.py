@@ -230,6 +230,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     p = commands.add_parser(
+        "export", help="your history's minutes, events and routines as CSV or JSON",
+        description="One row per recorded minute (time at the desk, slouched, how near each "
+                    "slouch kind came to its threshold), per event (alert, break reminder, "
+                    "break taken) and per break routine, in time order. Columns: "
+                    "docs/export.md. Written user-only like the history.")
+    p.add_argument("--since", metavar="DATE", help="from this day on, YYYY-MM-DD "
+                                                   "(default: everything)")
+    p.add_argument("--until", metavar="DATE", help="up to and including this day")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", dest="fmt", action="store_const", const="csv",
+                     help="CSV with a header row (the default)")
+    fmt.add_argument("--json", dest="fmt", action="store_const", const="json",
+                     help="one JSON object: {history, records: [...]}")
+    p.add_argument("--out", metavar="FILE", help="write into FILE instead of stdout "
+                                                 "(.json picks JSON)")
+    p.add_argument("--history", metavar="FILE", help="history database (default: as configured)")
+    p.add_argument("--config", metavar="FILE",
+                   help="settings file (TOML); default: config.toml in the config dir")
+    p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    p = commands.add_parser(
         "autostart", help="start the monitor with your desktop session (or stop doing so)",
         description="install: start `posture-cam monitor` when you log in (an XDG autostart "
                     "entry on Linux, a LaunchAgent on macOS, a Startup shortcut on Windows); "
@@ -327,6 +348,9 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
     if command == "report":
         return commands.report(env, _settings(args, env.paths), args.day, args.week,
                                _optional_path(args.out), _optional_path(args.history))
+    if command == "export":
+        return commands.export(env, _settings(args, env.paths), args.since, args.until,
+                               args.fmt, _optional_path(args.out), _optional_path(args.history))
     if command == "autostart":
         return commands.autostart(env, args.action)
     if command == "status":

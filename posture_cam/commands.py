@@ -404,6 +404,13 @@ def report(env: Env, config: Config, day: str | None = None, week: bool = False,
                       config.breaks.away_reset_s)
 
 
+def export(env: Env, config: Config, since: str | None, until: str | None, fmt: str | None,
+           out: Path | None = None, history: Path | None = None) -> int:
+    from .export import run_export
+
+    return run_export(env.out, history_path(env.paths, config, history), since, until, fmt, out)
+
+
 def autostart(env: Env, action: str) -> int:
     from .autostart import run_autostart
 
