@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from conftest import ROOT, sample
+from waiting import wait_for as _wait_for
 from posture_cam.history_sqlite import open_history
 
 pytestmark = pytest.mark.cli
@@ -47,16 +48,6 @@ def test_a_replay_across_18_00_records_nothing_after_it(cli, tmp_path):
 def calibrated(cli, user_dirs):
     result = cli("calibrate", "--source", sample("front_upright_a"), "--seconds", "6")
     assert result.returncode == 0, result.stderr
-
-
-def _wait_for(predicate, timeout_s: float):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 def test_status_while_a_monitor_runs_and_after_it_stops(cli, user_dirs, calibrated):

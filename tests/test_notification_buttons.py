@@ -9,6 +9,7 @@ import time
 import pytest
 
 from conftest import sample
+from waiting import wait_for
 from posture_cam.actions import DONE, SNOOZE, ActionInbox
 from posture_cam.core.breaks import SittingTimer
 from posture_cam.core.settings import BreakConfig
@@ -45,16 +46,6 @@ def notify_calls(server):
     calls = server._mock.GetMethodCalls("Notify", dbus_interface=MOCK)  # noqa: SLF001
     # Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout)
     return [(str(a[2]), str(a[3]), [str(x) for x in a[5]]) for _t, a in calls]
-
-
-def wait_for(predicate, timeout_s):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 @pytest.mark.desktop

@@ -13,11 +13,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from conftest import hide_python_module, sample, sample_truth
+from waiting import wait_for
 from posture_cam.core.messages import BREAK_TIPS, BREAK_TITLE, POSTURE_TITLE
 
 pytestmark = pytest.mark.desktop
@@ -159,16 +159,6 @@ def test_snooze_from_another_command_silences_alerts_and_resume_restores_them(
     replay(desktop_cli, clip, *FAST_ALERTS, env=notification_server.env)
     assert [n.title for n in notification_server.received()] == [POSTURE_TITLE]
     assert desktop_cli("resume").stdout.strip() == "Alerts were not snoozed."
-
-
-def wait_for(condition, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import sample
 from test_cli_errors import assert_one_line_error
+from waiting import wait_for as _wait_for
 
 pytestmark = pytest.mark.cli
 
@@ -156,16 +157,6 @@ def test_doctor_and_replay_name_a_read_only_history_and_do_not_call_it_damaged(c
 def _minutes(history: Path) -> list[int]:
     with contextlib.closing(sqlite3.connect(history)) as db:
         return [m for (m,) in db.execute("SELECT minute FROM minutes ORDER BY minute")]
-
-
-def _wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ import time
 import pytest
 
 from conftest import ROOT, sample, skip_or_fail
+from waiting import wait_for
 from posture_cam.icons import COLOURS
 
 DOCS_PICTURE = ROOT / "docs" / "tray.png"
@@ -114,16 +115,6 @@ def icon_colour(display: str, window) -> str:
         if distance < 40 ** 2:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else "none"
-
-
-def wait_for(predicate, timeout_s: float):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    return None
 
 
 def click(display: str, window, button: int = 1) -> None:
