@@ -11,8 +11,9 @@ import numpy as np
 
 from .core.exercises import RepState
 from .core.frame import Frame
-from .core.landmarks import UPPER_BODY_EDGES, PoseFrame
+from .core.landmarks import PoseFrame
 from .core.routine import Routine, RoutineView
+from .preview import at_analysed_size, draw_skeleton
 
 WINDOW = "posture-cam break routine (q to stop)"
 GREEN, AMBER, GREY, WHITE = (80, 200, 80), (0, 190, 255), (170, 170, 170), (255, 255, 255)
@@ -34,21 +35,12 @@ def draw_routine(frame: Frame, pose_frame: PoseFrame, routine: Routine,
                  view: RoutineView | None, neutral_left_s: float,
                  min_visibility: float = 0.5, notice: str = "") -> np.ndarray:
     """The frame at the analysed size with the skeleton, and a panel below it."""
-    image = frame.image
-    if pose_frame.image_width and image.shape[1] != pose_frame.image_width:
-        image = cv2.resize(image, (pose_frame.image_width, pose_frame.image_height),
-                           interpolation=cv2.INTER_AREA)
-    image = image.copy()
+    image = at_analysed_size(frame.image, pose_frame)
     height, width = image.shape[:2]
     active = view is not None and view.state is RepState.IN
     colour = GREEN if active else AMBER
     for pose in pose_frame.poses[:1] if routine.pose is None else (routine.pose,):
-        xy = pose.image_xyzv[:, :2]
-        for a, b in UPPER_BODY_EDGES:
-            if min(pose.image_xyzv[a, 3], pose.image_xyzv[b, 3]) < min_visibility:
-                continue
-            cv2.line(image, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]),
-                     colour, 3, cv2.LINE_AA)
+        draw_skeleton(image, pose, colour, 3, min_visibility)
     canvas = np.zeros((height + PANEL_H, width, 3), np.uint8)
     canvas[:height] = image
     if notice:  # e.g. a move skipped because the camera cannot see it: "title: reason"

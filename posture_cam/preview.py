@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .core.decision import State
-from .core.landmarks import UPPER_BODY_EDGES
+from .core.landmarks import UPPER_BODY_EDGES, Pose, PoseFrame
 from .monitor import StopFlag
 from .core.pipeline import StepResult
 
@@ -28,24 +28,34 @@ def display_available() -> bool:
     return True
 
 
+def at_analysed_size(image_bgr: np.ndarray, frame: PoseFrame) -> np.ndarray:
+    """A copy of the picture at the size the landmarks were found in (never the original:
+    what is drawn must not reach the camera's buffer)."""
+    if frame.image_width and image_bgr.shape[1] != frame.image_width:
+        return cv2.resize(image_bgr, (frame.image_width, frame.image_height),
+                          interpolation=cv2.INTER_AREA)
+    return image_bgr.copy()
+
+
+def draw_skeleton(canvas: np.ndarray, pose: Pose, colour: tuple[int, int, int],
+                  thickness: int, min_visibility: float) -> None:
+    """The upper-body skeleton, leaving out bones whose ends are not seen well enough."""
+    xy = pose.image_xyzv[:, :2]
+    for a, b in UPPER_BODY_EDGES:
+        if min(pose.image_xyzv[a, 3], pose.image_xyzv[b, 3]) < min_visibility:
+            continue
+        cv2.line(canvas, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]),
+                 colour, thickness, cv2.LINE_AA)
+
+
 def draw_overlay(image_bgr: np.ndarray, result: StepResult,
                  min_visibility: float) -> np.ndarray:
     """A copy of the frame at the analysed size with skeleton, angles and state."""
     frame = result.pose_frame
-    canvas = image_bgr
-    if frame.image_width and canvas.shape[1] != frame.image_width:
-        canvas = cv2.resize(canvas, (frame.image_width, frame.image_height),
-                            interpolation=cv2.INTER_AREA)
-    else:
-        canvas = canvas.copy()
+    canvas = at_analysed_size(image_bgr, frame)
     colour = _STATE_COLOURS[result.state]
     for pose in frame.poses:
-        xy = pose.image_xyzv[:, :2]
-        for a, b in UPPER_BODY_EDGES:
-            if min(pose.image_xyzv[a, 3], pose.image_xyzv[b, 3]) < min_visibility:
-                continue
-            cv2.line(canvas, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]),
-                     colour, 2, cv2.LINE_AA)
+        draw_skeleton(canvas, pose, colour, 2, min_visibility)
     s = result.sample
     lines = [f"{result.state.value}  ({s.view.value} view, confidence {s.confidence:.2f})"]
     if s.person_seen:
