@@ -343,8 +343,7 @@ def forget(env: Env, config: Config, yes: bool, history: Path | None = None) -> 
     from .privacy import forget as forget_files, posture_files
 
     where = history_path(env.paths, config, history)
-    present = [p for p in posture_files(env.paths, where)
-               if p.exists() and p != env.paths.config_file]
+    present = [p for p in posture_files(env.paths, where) if p.exists()]
     if not present:
         env.say("No posture data to forget.")
         return 0

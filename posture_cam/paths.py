@@ -69,11 +69,11 @@ class Paths:
     def log_file(self) -> Path:
         return self.state_dir / "monitor.log"
 
-    def private_files(self) -> list[Path]:
-        """Every file posture-cam may have written in its folders (the history's own
-        companions come with it; a history kept elsewhere is added by the caller)."""
+    def posture_data_files(self) -> list[Path]:
+        """Every file about the user that posture-cam may have written in its folders, the
+        settings file aside (the history is where the settings say: see privacy.py)."""
         log = self.log_file
-        return [self.config_file, self.calibration_file, self.snooze_file, self.lock_file,
+        return [self.calibration_file, self.snooze_file, self.lock_file,
                 self.routine_file, self.status_file, log,
                 *(log.with_name(f"{log.name}.{n}") for n in (1, 2))]
 

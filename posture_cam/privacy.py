@@ -26,15 +26,17 @@ def history_files(history: Path) -> list[Path]:
 
 
 def posture_files(paths: Paths, history: Path) -> list[Path]:
-    """Every file that holds posture data or settings about the user, existing or not."""
-    return [*history_files(history), *paths.private_files()]
+    """Every file that holds posture data about the user, existing or not (not the
+    settings: `forget` keeps them)."""
+    return [*history_files(history), *paths.posture_data_files()]
 
 
 def tighten(paths: Paths, history: Path) -> list[Path]:
     """Makes posture-cam's files user-only (0600) and its own folders 0700; returns what
     changed. A history kept in a folder of the user's choosing leaves that folder alone."""
     changed = []
-    for path, mode in ([(f, PRIVATE_FILE) for f in posture_files(paths, history)]
+    files = [*posture_files(paths, history), paths.config_file]
+    for path, mode in ([(f, PRIVATE_FILE) for f in files]
                        + [(d, PRIVATE_DIR) for d in paths.folders]):
         try:
             current = stat.S_IMODE(path.stat().st_mode)
@@ -64,8 +66,6 @@ def forget(paths: Paths, history: Path) -> list[Path]:
                         "again", hint="stop it first, then run `posture-cam forget` again")
     deleted = []
     for path in posture_files(paths, history):
-        if path == paths.config_file:
-            continue  # settings are not posture data
         try:
             path.unlink()
         except FileNotFoundError:

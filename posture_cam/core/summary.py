@@ -126,19 +126,6 @@ def sitting_streaks(present: Sequence[Span], break_gap_s: float) -> list[Streak]
     return streaks
 
 
-def _joined(spans: Sequence[Span]) -> list[Span]:
-    """Pieces of one span cut at minute boundaries by `recorded_only`, joined again."""
-    out: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.start_s):
-        last = out[-1] if out else None
-        if last is not None and span.start_s <= last.end_s and span.posture == last.posture:
-            out[-1] = Span(last.kind, last.start_s, max(last.end_s, span.end_s),
-                           last.posture, max(last.worst, span.worst))
-        else:
-            out.append(span)
-    return out
-
-
 def mean_severity(minutes: Sequence[MinuteSummary]) -> Readings:
     """Each kind's mean severity, weighted by measured time (NaN where never measured)."""
     def mean_of(name: str) -> float:
@@ -157,7 +144,7 @@ def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
     minutes = [m for m in minutes if start_s <= m.start_s < end_s]
     events = [e for e in events if start_s <= e.t_s < end_s]
     spans = recorded_only(clip(spans, start_s, end_s), minutes)
-    slouches = _joined([s for s in spans if s.kind == "slouch"])
+    slouches = [s for s in spans if s.kind == "slouch"]
     present = [s for s in spans if s.kind == "present"]
     return Summary(
         start_s=start_s, end_s=end_s,
