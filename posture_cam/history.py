@@ -30,7 +30,7 @@ from .core.errors import UserError
 from .core.events import Event, EventKind
 from .history_outbox import HistoryOutbox
 from .history_sqlite import (HistoryUnwritable, explain_failure, open_history,
-                             open_history_for_writing)
+                             open_history_for_writing, write_once)
 from .core.readings import Readings
 from .core.history_store import (
     SECONDS_PER_MINUTE, CalibrationRecord, HistoryEvent, HistoryStore, MinuteSummary, Span,
@@ -275,16 +275,9 @@ def record_calibration(path: Path, baseline: Baseline) -> None:
         t_s = datetime.fromisoformat(baseline.created_utc).timestamp()
     except ValueError:
         t_s = datetime.now(timezone.utc).timestamp()
-    store = open_history(Path(path))
-    try:
-        store.add_calibration(CalibrationRecord(t_s, baseline.view.value, baseline.n_frames,
-                                                baseline.image_width, baseline.image_height,
-                                                baseline.source))
-        store.commit()
-    except sqlite3.Error as exc:
-        store.discard()
-        raise explain_failure(Path(path), exc) from None
-    store.close()
+    record = CalibrationRecord(t_s, baseline.view.value, baseline.n_frames,
+                               baseline.image_width, baseline.image_height, baseline.source)
+    write_once(Path(path), lambda store: store.add_calibration(record))
 
 
 def prune_history(path: Path, keep_days: int, now_s: float | None = None) -> int:

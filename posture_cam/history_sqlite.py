@@ -410,6 +410,20 @@ def open_history(path: Path) -> SqliteStore:
     return SqliteStore.open(path)
 
 
+def write_once(path: Path, write: Callable[[SqliteStore], None]) -> None:
+    """Opens the history, lets `write` add to it and commits: one-off notes from commands
+    that do not keep the history open (a calibration, a break routine). A failure is
+    named by `explain_failure` and leaves nothing half-written."""
+    store = SqliteStore.open(path)
+    try:
+        write(store)
+        store.commit()
+    except sqlite3.Error as exc:
+        store.discard()
+        raise explain_failure(path, exc) from None
+    store.close()
+
+
 def open_history_for_reading(path: Path) -> SqliteStore:
     """Opens the history to read it, also where it cannot be written (a full disk, a
     read-only copy): then as an immutable snapshot, which needs no lock files."""

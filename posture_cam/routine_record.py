@@ -52,18 +52,9 @@ def leave_record(outcome: RoutineOutcome, history: Path | None, routine_file: Pa
 
 
 def record_routine(history: Path, record: RoutineRecord) -> None:
-    import sqlite3
+    from .history_sqlite import write_once
 
-    from .history_sqlite import explain_failure, open_history
-
-    store = open_history(history)
-    try:
-        store.add_routine(record)
-        store.commit()
-    except sqlite3.Error as exc:
-        store.discard()
-        raise explain_failure(history, exc) from None
-    store.close()
+    write_once(history, lambda store: store.add_routine(record))
 
 
 def signal_routine_done(path: Path, end_epoch_s: float, duration_s: float) -> None:
