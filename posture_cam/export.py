@@ -9,25 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from .core.errors import UserError
 from .core.export import CSV_COLUMNS, export_records
+from .core.summary import day_bounds
 from .history_sqlite import open_history_for_reading
+from .report import parse_date
 from .storage import atomic_write_text
-
-
-def parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option} {text!r} is not a date like 2026-11-25") from None
-
-
-def local_midnight(day: date) -> float:
-    return datetime.combine(day, time()).astimezone().timestamp()
 
 
 def export_text(history: Path, since_s: float, until_s: float, fmt: str) -> str:
@@ -52,10 +42,9 @@ def export_text(history: Path, since_s: float, until_s: float, fmt: str) -> str:
 def run_export(out_stream: TextIO, history: Path, since: str | None, until: str | None,
                fmt: str | None, out: Path | None) -> int:
     """`fmt` None: JSON for an --out ending in .json, else CSV."""
-    since_s = local_midnight(parse_date(since, "--since")) if since else 0.0
+    since_s = day_bounds(parse_date(since, "--since"))[0] if since else 0.0
     # --until is inclusive: up to the midnight that ends that day
-    until_s = (local_midnight(parse_date(until, "--until") + timedelta(days=1)) if until
-               else float("inf"))
+    until_s = day_bounds(parse_date(until, "--until"))[1] if until else float("inf")
     if until_s <= since_s:
         raise UserError(f"--until {until} is before --since {since}")
     fmt = fmt or ("json" if out is not None and out.suffix.lower() == ".json" else "csv")

@@ -72,12 +72,14 @@ def run_report(stream: TextIO, history_path: Path, day_text: str | None, week: b
 
 
 def parse_day(text: str | None) -> date:
-    if not text:
-        return date.today()
+    return parse_date(text, "--day") if text else date.today()
+
+
+def parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--day {text!r} is not a date like 2026-11-25") from None
+        raise UserError(f"{option} {text!r} is not a date like 2026-11-25") from None
 
 
 # --- words -------------------------------------------------------------------------------
