@@ -3,16 +3,14 @@ another process and restarts its sitting timer: a `break_taken` in its log and h
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import ROOT, sample
+from conftest import sample
+from test_history_samples import start_monitor
 
 pytestmark = [pytest.mark.model, pytest.mark.cli]
 
@@ -20,25 +18,15 @@ pytestmark = [pytest.mark.model, pytest.mark.cli]
 def test_a_running_monitor_takes_a_finished_routine_as_the_break(cli, user_dirs, tmp_path):
     from posture_cam.routine_record import signal_routine_done
 
-    dirs, env = user_dirs
+    dirs, _ = user_dirs
     calibration = tmp_path / "calibration.json"
     made = cli("calibrate", "--source", sample("front_upright_a"), "--seconds", 6,
                "--output", calibration)
     assert made.returncode == 0, made.stderr
     history = tmp_path / "history.sqlite3"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posture_cam.cli", "monitor", "--source",
-         sample("front_upright_a"), "--loop", "--realtime", "--history", history,
-         "--calibration", calibration, "--set", "notify.backend=terminal"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+    proc = start_monitor(user_dirs, calibration, history)
     log = dirs["state"] / "monitor.log"
     try:
-        deadline = time.monotonic() + 120
-        while not (log.exists() and "monitoring" in log.read_text()):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the monitor did not start"
-            time.sleep(0.2)
         time.sleep(3)  # seated: the sitting clock runs
         signal_routine_done(dirs["state"] / "routine.json", time.time(), 118.0)
         deadline = time.monotonic() + 30
