@@ -42,7 +42,6 @@ class HistoryOutbox:
         self._store = store
         self._queue: list[_Write] = []
         self._trouble: str | None = None
-        self.failed_attempts = 0
 
     @property
     def queued(self) -> int:
@@ -106,7 +105,6 @@ class HistoryOutbox:
     # --- trouble -----------------------------------------------------------------------
 
     def note_failure(self, cause: str) -> None:
-        self.failed_attempts += 1
         if self._store is not None:
             _discard(self._store)  # reopened at the next attempt
             self._store = None
