@@ -306,7 +306,10 @@ def evaluate(env: Env, config: Config, folder: Path, only: Sequence[str] = (),
              model: Path | None = None) -> int:
     """`json_out`: None = the table; "-" = JSON on stdout instead; a path = JSON there too."""
     from .evaluate import json_text, run_evaluation, write_json
+    from .storage import check_writable
 
+    if json_out not in (None, "-"):
+        check_writable(Path(json_out))  # before minutes of work, not after
     live = env.err.isatty()
     evaluation = run_evaluation(folder, config, lambda: open_estimator(config, model), only,
                                 baseline, progress=(lambda clip: env.tell(f"  {clip}..."))
