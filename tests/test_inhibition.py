@@ -3,6 +3,7 @@ recorded as held) and break reminders wait. Unit tests with a fake inhibition sw
 real D-Bus server and monitor are in test_inhibition_desktop.py."""
 
 import logging
+import sys
 
 import pytest
 
@@ -184,6 +185,10 @@ def fake_gsettings(folder, output: str, status: int = 0):
     return str(program), calls
 
 
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="stand-in programs are sh scripts")
+
+
+@posix_only
 def test_gnome_banners_off_counts_as_inhibited_and_is_read_every_poll(tmp_path):
     program, calls = fake_gsettings(tmp_path, "false")
     now = [0.0]
@@ -196,6 +201,7 @@ def test_gnome_banners_off_counts_as_inhibited_and_is_read_every_poll(tmp_path):
         watch.close()
 
 
+@posix_only
 def test_a_desktop_without_gnomes_schema_is_never_inhibited_and_not_asked_again(tmp_path):
     program, calls = fake_gsettings(tmp_path, "No such schema", status=1)
     now = [0.0]
