@@ -85,7 +85,8 @@ class Alerter:
             self._drop_held("the monitor stopped")
 
     def handle_event(self, event: Event) -> bool:
-        """Notifies for an alert or break reminder unless snoozed or too soon; True if sent."""
+        """Notifies for an alert or break reminder unless inhibited, snoozed or too soon;
+        True if sent."""
         if event.kind not in NOTIFYING_KINDS:
             return False
         if self._was_inhibited:
@@ -188,7 +189,6 @@ class Alerter:
             log.info("alerts snoozed until %s", f"{until:%H:%M}")
         else:
             log.info("alerts resumed")
-
 
     def _note_inhibition_change(self) -> None:
         """One log line when the desktop starts or stops holding notifications back."""

@@ -95,7 +95,7 @@ def test_alerts_are_held_while_inhibited_and_shown_again_after(desktop_cli, inhi
     log_file = dirs["state"] / "monitor.log"
 
     def held_alerts() -> int:
-        return log_file.read_text().count("posture alert held") if log_file.exists() else 0
+        return log_file.read_text().count("posture alert held:") if log_file.exists() else 0
 
     try:
         assert wait_for(lambda: held_alerts() >= 2, 120), "no alert was held"
