@@ -80,7 +80,7 @@ class Alerter:
         if why and not self.quiet_for:
             log.info("notifications quiet: %s", why)
         elif self.quiet_for and not why:
-            log.info("notifications resume: %s is over", self.quiet_for)
+            log.info("notifications resume")
         self.quiet_for = why
 
     def close(self) -> None:

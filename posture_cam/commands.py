@@ -175,10 +175,12 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     alerter = make_alerter(config, env.paths, inbox)
     pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     # the break routine on these frames (the reminder's button, the tray): before the
-    # alerter, so that posture notifications are quiet from its first frame
+    # alerter, so that posture notifications are quiet from its first frame. Its window
+    # only without the tray: OpenCV's Qt window beside the tray's GTK loop crashed the
+    # monitor (SIGSEGV, tests/test_tray.py), so with a tray it is notifications only.
     routine = routine_sink(config, alerter.notifier.notify,
                            where if config.history.enabled and record_history else None,
-                           env.paths.routine_file, alerter, pace)
+                           env.paths.routine_file, alerter, pace, window=not tray)
     inbox.start_routine = routine.request
     sinks: list[Any] = [inbox, routine, alerter, live]
     if config.history.enabled and record_history:

@@ -123,6 +123,7 @@ class MonitorRoutine:
         if self.open_display is not None:
             try:
                 self._display = self.open_display()
+                log.info("the routine is shown in a window too")
             except Exception as exc:  # noqa: BLE001 - headless after all: notifications only
                 log.warning("no routine window (%s); notifications only", exc)
         log.info("break routine started on the monitor's frames (neutral pose: %s)",
