@@ -1,4 +1,5 @@
-"""Notifications with buttons: "Snooze 30 min" on posture alerts, "Done" on break reminders.
+"""Notifications with buttons: "Snooze 30 min" on posture alerts; "Start routine", "Done"
+and "Snooze 30 min" on break reminders.
 
 plyer cannot send actions, so on Linux posture-cam speaks the notification protocol itself
 (jeepney, pure-Python D-Bus) when the session's notification server answers:
@@ -10,7 +11,8 @@ plyer cannot send actions, so on Linux posture-cam speaks the notification proto
 Buttons are offered only when the server lists the "actions" capability; the icon
 (data/icon.png, shipped in the package) goes with every notification. A click has the
 effect of the CLI: "snooze" writes the snooze file as `posture-cam snooze 30` does;
-"done" restarts the sitting clock at the monitor's next frame (ActionInbox, a sink).
+"done" restarts the sitting clock at the monitor's next frame (ActionInbox, a sink);
+"routine" starts the break routine on the monitor's frames (monitor_routine.py).
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ log = logging.getLogger(__name__)
 SERVER, PATH, IFACE = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
                        "org.freedesktop.Notifications")
 SNOOZE_MIN = 30
-SNOOZE, DONE = "snooze", "done"
+SNOOZE, DONE, ROUTINE = "snooze", "done", "routine"
 # Which buttons each notification carries, by its title (core/messages.py).
 BUTTONS = {POSTURE_TITLE: ((SNOOZE, f"Snooze {SNOOZE_MIN} min"),),
-           BREAK_TITLE: ((DONE, "Done"), (SNOOZE, f"Snooze {SNOOZE_MIN} min"))}
+           BREAK_TITLE: ((ROUTINE, "Start routine"), (DONE, "Done"),
+                         (SNOOZE, f"Snooze {SNOOZE_MIN} min"))}
 
 
 def _address() -> str:
@@ -150,7 +153,8 @@ class ActionNotifier:
 
 class ActionInbox:
     """What a click asks for, applied where it belongs: a snooze at once (a file, as the
-    CLI writes it), "done" at the monitor's next frame, in the monitor's thread (a sink)."""
+    CLI writes it), "done" at the monitor's next frame, in the monitor's thread (a sink),
+    "routine" to `start_routine` (the routine sink's request, which also waits for a frame)."""
 
     def __init__(self, snooze_file: Path, clock: Callable[[], float] = time.time) -> None:
         self.snooze_file = snooze_file
@@ -158,6 +162,7 @@ class ActionInbox:
         self._break_done = threading.Event()
         self._why = ""
         self.sitting: SittingTimer | None = None
+        self.start_routine: Callable[[], None] | None = None
 
     def __call__(self, key: str) -> None:
         if key == SNOOZE:
@@ -167,6 +172,12 @@ class ActionInbox:
             log.info("alerts snoozed for %d min from the notification", SNOOZE_MIN)
         elif key == DONE:
             self.restart_sitting("from the notification")
+        elif key == ROUTINE:
+            if self.start_routine is None:
+                log.warning("no break routine here: the monitor did not set one up")
+                return
+            log.info("break routine requested from the notification")
+            self.start_routine()
 
     def restart_sitting(self, why: str) -> None:
         """At the next frame the sitting clock starts again (a break was taken)."""

@@ -11,6 +11,7 @@ arrive back to back, and honours a snooze set from another terminal. Per event:
     snoozed                 -> not shown (the user asked for quiet), one log line
     < min_interval_s after  -> held back, and shown once the interval is over if it still
       the previous one         applies (still slouching / still at the desk); else dropped
+    quiet (a break routine) -> not shown, not held for later, one log line
     otherwise               -> shown with the next tip of its kind, one log line
 """
 
@@ -63,6 +64,7 @@ class Alerter:
         self.inhibited = inhibited
         self._was_inhibited = False
         self._held_while_inhibited: list[Event] = []
+        self.quiet_for = ""  # why nothing is shown now ('' = alerts as usual)
         self.sent = 0
         self.suppressed = 0
 
@@ -80,6 +82,17 @@ class Alerter:
             self.handle_event(event)
         self._release_held(result.sample.t_s, result.state)
 
+    def quiet(self, why: str) -> None:
+        """Shows nothing while `why` is set ('' ends it). A break routine on the monitor's
+        frames sets it: chin tucks and squeezes look like slouches and leaning to the
+        analyzer, and the user is taking the break a reminder would ask for. Events
+        meanwhile are dropped, not held: they described the exercises."""
+        if why and not self.quiet_for:
+            log.info("notifications quiet: %s", why)
+        elif self.quiet_for and not why:
+            log.info("notifications resume")
+        self.quiet_for = why
+
     def close(self) -> None:
         if self._held is not None:
             self._drop_held("the monitor stopped")
@@ -88,6 +101,11 @@ class Alerter:
         """Notifies for an alert or break reminder unless inhibited, snoozed or too soon;
         True if sent."""
         if event.kind not in NOTIFYING_KINDS:
+            return False
+        if self.quiet_for:
+            log.info("%s not shown: %s", _NAME[event.kind], self.quiet_for)
+            self.suppressed += 1
+            self._skipped(event, self.quiet_for)
             return False
         if self._was_inhibited:
             self._skipped(event, "the desktop's notifications are inhibited (Do Not Disturb)")
@@ -145,7 +163,7 @@ class Alerter:
 
     def _release_held(self, t_s: float, state: State) -> None:
         held = self._held
-        if held is None or self._too_soon(t_s):
+        if held is None or self._too_soon(t_s) or self.quiet_for:
             return
         if self._was_inhibited:
             if held.kind is EventKind.ALERT:  # held back, then Do Not Disturb began

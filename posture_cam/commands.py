@@ -161,6 +161,7 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     from .core.pace import AdaptivePace
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
+    from .monitor_routine import routine_sink
 
     stop = StopFlag()
     stop.install()
@@ -174,7 +175,16 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                             inhibition.inhibited if inhibition is not None else None)
     inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
     alerter = make_alerter(config, env.paths, inbox, inhibition)
-    sinks: list[Any] = [inbox, alerter, live]  # the alerter first: the history asks it
+    pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
+    # the break routine on these frames (the reminder's button, the tray): before the
+    # alerter, so that posture notifications are quiet from its first frame. Its window
+    # only without the tray: OpenCV's Qt window beside the tray's GTK loop crashed the
+    # monitor (SIGSEGV, tests/test_tray.py), so with a tray it is notifications only.
+    routine = routine_sink(config, alerter.notifier.notify,
+                           where if config.history.enabled and record_history else None,
+                           env.paths.routine_file, alerter, pace, window=not tray)
+    inbox.start_routine = routine.request
+    sinks: list[Any] = [inbox, routine, alerter, live]  # the alerter before the history: it asks
     if config.history.enabled and record_history:
         from .history import HistoryRecorder, prune_history
 
@@ -190,13 +200,13 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         else:
             log.warning("no display: --preview ignored")
     clock = time.monotonic
-    pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
         pipeline.routine_done = _routine_watch(env)
         inbox.sitting = pipeline.sitting
+        routine.pipeline = pipeline
         shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
-                            history) if tray else None)
+                            history, routine.request) if tray else None)
         log.info("monitoring %s (analysis %.1f fps)",
                  source.video or f"camera {config.camera.index}", config.analysis.fps)
         camera = source.video is None

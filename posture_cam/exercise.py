@@ -3,10 +3,12 @@
     frames --pose--> [first seconds: neutral pose] --> Routine.step (core/routine.py)
                                                         --> terminal lines / window
 
-`run_routine` is the one entry point (the break reminder's notification action and a tray
-menu can call it too): it never reads a clock, only frame times, so a video runs the
-routine on its own timeline exactly as a camera does. It does not record anything; the
-command records the outcome (history, the break signal for a running monitor).
+`run_routine` runs it on frames of its own: it never reads a clock, only frame times, so a
+video runs the routine on its own timeline exactly as a camera does. It does not record
+anything; the command records the outcome (history, the break signal for a running
+monitor). A running monitor holds the camera, so the break reminder's button and the tray
+run the routine on the monitor's own frames instead (monitor_routine.py), with the same
+pieces: `start_routine`, `Announcer`, `finish_routine`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .core.exercises import ROUTINE, MoveSpec, Neutral
 from .core.frame import Frame
 from .core.landmarks import PoseFrame
 from .core.pipeline import PoseDetector, baseline_from_poses
-from .core.routine import Routine, RoutineView
+from .core.routine import MoveResult, Routine, RoutineView
 
 # Analysed frames per second: a chin tuck or a squeeze takes about a second each way.
 EXERCISE_FPS = 10.0
@@ -80,8 +82,10 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
     iterator = iter(frames)
     neutral_frames: list[PoseFrame] = []
     routine: Routine | None = None
-    source = "your calibration" if baseline is not None else f"the first {neutral_s:g} s"
-    announce = _Announcer(say)
+    source = CALIBRATION if baseline is not None else f"the first {neutral_s:g} s"
+    announce = Announcer(lambda position, total, spec: say(f"{position}/{total} {spec.title}: "
+                                                           f"{spec.how}"),
+                         lambda result: say(f"  {result.words()}"))
     stopped = False
     t_first: float | None = None
     finished_t: float | None = None
@@ -99,8 +103,7 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
         if routine is None:
             if baseline is None:
                 baseline = _neutral_from(neutral_frames, min_visibility, neutral_s)
-            routine = Routine(specs, Neutral.from_baseline(baseline), frame.t_s,
-                              min_visibility)
+            routine = start_routine(specs, baseline, frame.t_s, min_visibility)
             say(f"Neutral pose: {source}. Routine started.")
             announce(routine)
         view = routine.step(pose_frame)
@@ -115,10 +118,25 @@ def run_routine(frames: Iterable[Frame], detector: PoseDetector,
     if routine is None:
         raise UserError("the video ended before the routine could start" if not stopped
                         else "stopped before the routine started")
+    outcome = finish_routine(routine, source, stopped)
+    announce(routine)
+    return outcome
+
+
+CALIBRATION = "your calibration"
+
+
+def start_routine(specs: Sequence[MoveSpec], baseline: Baseline, t_s: float,
+                  min_visibility: float = 0.5) -> Routine:
+    """The routine from frame time `t_s`, its moves measured against `baseline`."""
+    return Routine(specs, Neutral.from_baseline(baseline), t_s, min_visibility)
+
+
+def finish_routine(routine: Routine, neutral_source: str, stopped: bool) -> RoutineOutcome:
+    """Ends the routine where it got to; one that did not reach its end was stopped."""
     stopped = stopped or not routine.finished
     routine.stop()
-    announce(routine)
-    return RoutineOutcome(routine, source, stopped)
+    return RoutineOutcome(routine, neutral_source, stopped)
 
 
 def _waiting(t_s: float) -> Routine:
@@ -136,23 +154,26 @@ def _neutral_from(pose_frames: list[PoseFrame], min_visibility: float,
                              "starts") from None
 
 
-class _Announcer:
-    """Says each finished move's result and the next move's instructions, once each."""
+class Announcer:
+    """Called after each step: passes on each finished move's result and the next move
+    (its position, the number of moves, its spec), once each. The terminal prints both;
+    the monitor's notifications announce the moves only, and the results at the end."""
 
-    def __init__(self, say: Callable[[str], None]) -> None:
-        self.say = say
+    def __init__(self, on_move: Callable[[int, int, MoveSpec], None],
+                 on_result: Callable[[MoveResult], None] = lambda _result: None) -> None:
+        self.on_move = on_move
+        self.on_result = on_result
         self.results_said = 0
         self.move_said: int | None = None
 
     def __call__(self, routine: Routine) -> None:
         for result in routine.results[self.results_said:]:
-            self.say(f"  {result.words()}")
+            self.on_result(result)
         self.results_said = len(routine.results)
         spec = routine.current
         if spec is not None and self.move_said != self.results_said:
             self.move_said = self.results_said
-            position = routine.specs.index(spec) + 1
-            self.say(f"{position}/{len(routine.specs)} {spec.title}: {spec.how}")
+            self.on_move(routine.specs.index(spec) + 1, len(routine.specs), spec)
 
 
 def wall_clock_start(duration_s: float) -> float:

@@ -2,7 +2,8 @@
 
     LiveStatus --state--> Tray: disc colour + tooltip ("posture-cam: slouching since 10:42")
     menu --> Pause 30 min / 1 h / until tomorrow, Resume  (the snooze file, like the CLI)
-             Recalibrate (RecalibrateRequest: the monitor's next frames), Today's report,
+             Start break routine (monitor_routine.py: on the monitor's next frames),
+             Recalibrate (recalibrate.py: the monitor's next frames), Today's report,
              Quit (the monitor's StopFlag)
 
 pystray picks the backend: AppIndicator where PyGObject and the library are present,
@@ -51,13 +52,27 @@ class TrayActions:
 
     def __init__(self, snooze_file: Path, live: LiveStatus, stop: Callable[[], None],
                  report: Callable[[], Path | None], recalibrate: Callable[[], None],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 start_routine: Callable[[], None] | None = None) -> None:
         self.snooze_file = snooze_file
         self.live = live
         self.stop = stop
         self.report = report
         self.recalibrate = recalibrate
         self.clock = clock
+        self._start_routine = start_routine
+
+    @property
+    def can_start_routine(self) -> bool:
+        return self._start_routine is not None
+
+    def start_routine(self) -> None:
+        """The break routine on the monitor's next frames (the sink's request)."""
+        if self._start_routine is None:
+            log.warning("no break routine here: the monitor did not set one up")
+            return
+        log.info("break routine requested from the tray")
+        self._start_routine()
 
     def pause(self, seconds: float) -> None:
         from .control import write_snooze
@@ -117,6 +132,8 @@ class Tray:
             item("Pause until tomorrow", lambda: actions.pause_until_tomorrow()),
             item("Resume", lambda: actions.resume(), enabled=paused),
             pystray.Menu.SEPARATOR,
+            item("Start break routine", lambda: actions.start_routine(),
+                 visible=actions.can_start_routine),
             item("Recalibrate", lambda: actions.recalibrate()),
             item("Today's report", lambda: actions.todays_report()),
             item("Quit", lambda: actions.stop()))

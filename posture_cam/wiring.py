@@ -225,9 +225,11 @@ def with_schedule(open_frames: Callable[[], FrameSource], config: Config, *, liv
 
 def start_tray(env: Env, config: Config, live: LiveStatus, stop: Any, sinks: list[Any],
                pipeline: Any, tell: Callable[[str, str], object],
-               history: Path | None = None) -> Any:
+               history: Path | None = None,
+               start_routine: Callable[[], None] | None = None) -> Any:
     """The tray icon of `monitor --tray` (tray.py), or None with one line saying why not.
-    Its Recalibrate works through a sink added to `sinks` (recalibrate.py)."""
+    Its Recalibrate works through a sink added to `sinks` (recalibrate.py); its Start break
+    routine through `start_routine` (the routine sink's request, monitor_routine.py)."""
     import logging
 
     from .tray import desktop_session_problem
@@ -262,7 +264,7 @@ def start_tray(env: Env, config: Config, live: LiveStatus, stop: Any, sinks: lis
 
     try:
         tray = Tray(TrayActions(env.paths.snooze_file, live, stop.event.set, report,
-                                recalibration.request))
+                                recalibration.request, start_routine=start_routine))
         tray.start()
     except Exception as exc:  # noqa: BLE001 - a tray that cannot start must not stop monitoring
         log.warning("--tray: the tray icon cannot be shown (%s: %s); monitoring without it",

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import sample
 from waiting import wait_for
-from posture_cam.actions import DONE, SNOOZE, ActionInbox
+from posture_cam.actions import DONE, ROUTINE, SNOOZE, ActionInbox
 from posture_cam.core.breaks import SittingTimer
 from posture_cam.core.settings import BreakConfig
 from posture_cam.icons import ICON
@@ -100,7 +100,8 @@ def test_done_on_a_break_reminder_restarts_the_sitting_clock(desktop_cli, server
                              env=server_with_actions.env)
     try:
         first = wait_for(lambda: notify_calls(server_with_actions), 60)
-        assert first and first[0][1:] == ("Time to move", [DONE, "Done", SNOOZE, "Snooze 30 min"])
+        assert first and first[0][1:] == ("Time to move", [ROUTINE, "Start routine", DONE,
+                                                            "Done", SNOOZE, "Snooze 30 min"])
         server_with_actions._mock.EmitSignal(  # noqa: SLF001 - the user clicks "Done"
             IFACE, "ActionInvoked", "us", [dbus.UInt32(NOTIFICATION_ID), DONE],
             dbus_interface=MOCK)

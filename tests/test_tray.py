@@ -185,14 +185,20 @@ def test_the_gtk_tray_menu_pauses_resumes_and_quits_the_monitor(x_tray, desktop_
         choose(x_tray, window, 4)  # ..., Pause until tomorrow, *Resume* (enabled when paused)
         assert wait_for(lambda: not snooze.exists(), 10), "Resume did not reach the monitor"
         assert wait_for(lambda: icon_colour(x_tray, window) in ("upright", "slouching"), 10)
-        choose(x_tray, window, 6)  # Resume is disabled again: ..., Recalibrate, Report, *Quit*
+        log = dirs["state"] / "monitor.log"
+        choose(x_tray, window, 4)  # Resume is disabled again: ..., *Start break routine*
+        assert wait_for(lambda: "break routine started on the monitor's frames"
+                        in log.read_text(), 20), "Start break routine did not reach the monitor"
+        choose(x_tray, window, 7)  # ..., Start break routine, Recalibrate, Report, *Quit*
         _, stderr = monitor.communicate(timeout=30)
     finally:
         if monitor.poll() is None:
             monitor.kill()
             monitor.communicate()
     assert monitor.returncode == 0, stderr
-    assert "tray: gtk backend" in (dirs["state"] / "monitor.log").read_text()
+    assert "tray: gtk backend" in log.read_text()
+    assert "break routine requested from the tray" in log.read_text()
+    assert "Routine stopped: " in log.read_text()  # quit mid-routine: recorded as stopped
 
 
 @pytest.mark.desktop

@@ -59,6 +59,37 @@ def test_quit_and_recalibrate_reach_the_monitor(actions):
     assert stopped == [True] and calibrations == [1]
 
 
+def test_start_break_routine_requests_the_routine_of_the_monitor(tmp_path):
+    live = LiveStatus(tmp_path / "status.json")
+    asked = []
+    without = TrayActions(tmp_path / "snooze.json", live, lambda: None, lambda: None,
+                          lambda: None)
+    assert not without.can_start_routine  # the item is hidden then
+    without.start_routine()  # and would do nothing
+    tray = TrayActions(tmp_path / "snooze.json", live, lambda: None, lambda: None,
+                       lambda: None, start_routine=lambda: asked.append(True))
+    assert tray.can_start_routine
+    tray.start_routine()
+    assert asked == [True]
+
+
+def test_the_tray_routine_item_reaches_the_sink_that_runs_on_the_next_frame(tmp_path):
+    from posture_cam.monitor_routine import MonitorRoutine
+
+    pipeline = fake_pipeline(RecordingDetector())
+    told = []
+    sink = MonitorRoutine(lambda title, body: told.append(title), None,
+                          tmp_path / "routine.json")
+    sink.pipeline = pipeline
+    tray = TrayActions(tmp_path / "snooze.json", LiveStatus(tmp_path / "status.json"),
+                       lambda: None, lambda: None, lambda: None, start_routine=sink.request)
+    tray.start_routine()
+    assert not sink.running
+    sink.handle(pipeline.step_pose(frame_of(make_pose(image_size=(80, 60)), t_s=1.0,
+                                            image_size=(80, 60))))
+    assert sink.running and told[0].startswith("Break routine 2/4: ")  # chin tucks: front
+
+
 def test_the_tooltip_says_the_state_since_when_and_a_problem():
     since = datetime(2026, 12, 1, 10, 42).timestamp()
     assert tooltip(LiveState(1, "slouching", since)) == "posture-cam: slouching since 10:42"

@@ -10,6 +10,10 @@ is noticed at most one calm interval later (and dated from its first frame anywa
         ^                                                                              |
         +----------- a reading moves by STILL_CHANGE, nears a threshold, slouching ----+
 
+While a break routine runs on the monitor's frames (monitor_routine.py), `hold(fps)` pins
+the rate: its rep counters need every move seen, and the exercises would otherwise look
+like steady sitting between reps. `hold(None)` hands the rate back to the posture.
+
 Pure; time comes from the step results.
 """
 
@@ -31,9 +35,17 @@ class AdaptivePace:
         self.calm_fps = min(calm_fps, fps)
         self._steady_since: float | None = None
         self._last_worst: float | None = None
+        self.held_fps: float | None = None
+
+    def hold(self, fps: float | None) -> None:
+        """Analyse at `fps` whatever the posture does, until `hold(None)`."""
+        self.held_fps = fps
+        self._steady_since = None
 
     def after(self, result: StepResult) -> float:
         """The analysis rate to use after this result (frames per second)."""
+        if self.held_fps is not None:
+            return self.held_fps
         sample = result.sample
         t = sample.t_s
         worst = sample.worst_severity if sample.person_seen else 0.0
