@@ -141,3 +141,31 @@ def test_a_damaged_profile_is_skipped_not_fatal(paths, caplog):
     os.chmod(profile_path(paths, "broken"), 0o600)
     assert set(load_profiles(paths)) == {"desk"}
     assert "broken skipped" in caplog.text
+
+
+# --- what the monitor publishes --------------------------------------------------------------
+
+def test_the_profile_in_use_reaches_status_json_posture_cam_status_and_the_tooltip(tmp_path):
+    from datetime import datetime
+
+    from posture_cam.core.status import StatusFacts, assemble
+    from posture_cam.live import LiveStatus, read_live_state
+    from posture_cam.tray import tooltip
+
+    live = LiveStatus(tmp_path / "status.json", "camera 0", clock=lambda: 1000.0)
+    live.profile("side")
+    published = read_live_state(tmp_path / "status.json")
+    assert published.profile == "side" and published.state == "starting"
+    now = datetime(2026, 12, 1, 10, 0).timestamp()
+    report = assemble(StatusFacts(now_epoch_s=now, lock_pid=published.pid,
+                                  published_pid=published.pid, published_state="upright",
+                                  published_since_epoch_s=now,
+                                  published_profile=published.profile,
+                                  calibrated_epoch_s=now - 3600, calibration_view="front"))
+    assert report.to_dict()["profile"] == "side"
+    assert "profile side in use" in [line for line in report.lines(now)
+                                     if line.startswith("calibration:")][0]
+    assert tooltip(published).endswith("(profile side)")
+    stale = assemble(StatusFacts(now_epoch_s=now, lock_pid=None, published_pid=published.pid,
+                                 published_profile="side"))
+    assert stale.profile == ""  # a dead monitor's file is not believed
