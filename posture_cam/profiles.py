@@ -170,5 +170,15 @@ class ProfileSwitch:
         if self.on_choice is not None:
             self.on_choice(choice)
 
+    def path_in_use(self, paths: Paths) -> Path:
+        """Where the profile in use lives: the tray's Recalibrate rewrites that one."""
+        return profile_path(paths, self.current)
+
+    def recalibrated(self, baseline: Baseline) -> None:
+        """The profile in use was recalibrated (and its analyzer swapped in already):
+        later choices compare with the new baseline."""
+        self.profiles[self.current] = baseline
+        self.chooser.profiles[self.current] = baseline
+
     def close(self) -> None:
         pass

@@ -169,3 +169,31 @@ def test_the_profile_in_use_reaches_status_json_posture_cam_status_and_the_toolt
     stale = assemble(StatusFacts(now_epoch_s=now, lock_pid=None, published_pid=published.pid,
                                  published_profile="side"))
     assert stale.profile == ""  # a dead monitor's file is not believed
+
+
+def test_recalibrating_in_the_monitor_rewrites_the_profile_in_use(paths):
+    from factories import frame_of
+    from posture_cam.core.pipeline import build_pipeline
+    from posture_cam.core.settings import Config
+    from posture_cam.profiles import ProfileSwitch
+    from posture_cam.recalibrate import LEAD_IN_S, Recalibration
+
+    save_baseline(PROFILES["desk"], paths.calibration_file)
+    save_baseline(PROFILES["side"], profile_path(paths, "side"))
+    old_default, old_side = (paths.calibration_file.read_bytes(),
+                             profile_path(paths, "side").read_bytes())
+    config = Config()
+    switch = ProfileSwitch(load_profiles(paths), config, "side")
+    pipeline = build_pipeline(None, switch.profiles["side"], config)
+    recalibration = Recalibration(config, lambda: switch.path_in_use(paths), lambda *_: None,
+                                  seconds=2.0, on_saved=switch.recalibrated)
+    recalibration.pipeline = pipeline
+    recalibration.request()
+    t = 0.0
+    while t < LEAD_IN_S + 3.0:  # the user now sits somewhat nearer the side camera
+        pose = make_pose(**{**SIDE, "camera_distance_m": 1.2})
+        recalibration.handle(pipeline.step_pose(frame_of(pose, t_s=t)))
+        t += 0.25
+    assert profile_path(paths, "side").read_bytes() != old_side
+    assert paths.calibration_file.read_bytes() == old_default
+    assert switch.chooser.profiles["side"].to_json() == load_profile(paths, "side").to_json()
