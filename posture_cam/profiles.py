@@ -152,10 +152,13 @@ class ProfileSwitch:
 
         self.choices.append(choice)
         log.info("calibration %s", choice.words())
-        if choice.name != self.current and self.pipeline is not None:
-            self.pipeline.analyzer = Analyzer(self.profiles[choice.name], self.config.analysis,
-                                              self.config.slouch)
-            self.pipeline.fit = FitWatch()  # the misfit window was about the old profile
+        if self.pipeline is not None:
+            if choice.name != self.current:
+                self.pipeline.analyzer = Analyzer(self.profiles[choice.name],
+                                                  self.config.analysis, self.config.slouch)
+                self.pipeline.fit = FitWatch()  # its misfit window was about the old profile
+            if not choice.fits:  # asked to calibrate here: fitwatch's "recalibrate" would
+                self.pipeline.fit.told = True  # repeat it (it re-arms once the user fits)
         self.current = choice.name
         if not choice.fits and not self.asked_to_calibrate:
             self.asked_to_calibrate = True

@@ -197,3 +197,23 @@ def test_recalibrating_in_the_monitor_rewrites_the_profile_in_use(paths):
     assert profile_path(paths, "side").read_bytes() != old_side
     assert paths.calibration_file.read_bytes() == old_default
     assert switch.chooser.profiles["side"].to_json() == load_profile(paths, "side").to_json()
+
+
+def test_a_place_no_profile_fits_is_told_once_and_fitwatch_does_not_repeat_it():
+    from posture_cam.core.pipeline import build_pipeline
+    from posture_cam.core.profiles import choose
+    from posture_cam.core.settings import Config
+    from posture_cam.profiles import ProfileSwitch
+
+    told = []
+    config = Config()
+    two = {"desk": PROFILES["desk"], "side": PROFILES["side"]}
+    switch = ProfileSwitch(two, config, "side", tell=lambda title, body: told.append(title))
+    switch.pipeline = build_pipeline(None, two["side"], config)
+    far = _glimpse(dict(camera_yaw_deg=0.0, camera_distance_m=1.3, camera_height_m=1.0))
+    for t_s in (5.0, 60.0):  # the same unknown place twice (after an absence)
+        switch._chosen(choose(far, two, t_s))
+    assert told == ["Please calibrate this place"]
+    assert switch.current == "desk"
+    assert switch.pipeline.analyzer.baseline is two["desk"]
+    assert switch.pipeline.fit.told
