@@ -98,6 +98,10 @@ def test_calibrate_lists_and_removes_profiles(places):
     bad = run("calibrate", "--profile", "../x", "--source", sample(DESK))
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     assert "profile name" in bad.stderr
+    doctor = run("doctor", "--source", sample(DESK))
+    line, = [ln for ln in doctor.stdout.splitlines() if "calibration" in ln]
+    assert "profiles desk (front view, head and shoulders), side (side view" in line, line
+    assert "FAIL" not in line
 
 
 def test_replay_picks_the_right_profile_at_each_place_and_alerts_as_its_own_calibration(places):
