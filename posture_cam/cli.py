@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how long to record (default: 5)")
     p.add_argument("--output", metavar="FILE",
                    help="where to save the baseline (default: calibration.json in the config dir)")
+    p.add_argument("--profile", metavar="NAME",
+                   help="save as the calibration profile NAME (one per desk, screen or place: "
+                        "the monitor picks the one that fits; see docs/profiles.md)")
+    p.add_argument("--list", action="store_true",
+                   help="list the calibration profiles (name, view, framing, date) and exit")
+    p.add_argument("--remove", metavar="NAME", help="delete the calibration profile NAME")
     _add_common(p)
 
     p = commands.add_parser(
@@ -87,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "with Ctrl+C or SIGTERM.")
     _add_source(p)
     p.add_argument("--calibration", metavar="FILE",
-                   help="baseline file (default: the one `calibrate` saved)")
+                   help="baseline file (default: the one `calibrate` saved, or, with "
+                        "profiles, the profile that fits what the camera sees)")
     p.add_argument("--preview", action="store_true",
                    help="show the camera with the skeleton and angles in a window")
     p.add_argument("--duty-cycle", action="store_true",
@@ -112,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", metavar="VIDEO", dest="source_video",
                    help="the video to analyse (same as FILE)")
     p.add_argument("--calibration", metavar="FILE", help="baseline file from `calibrate`")
+    p.add_argument("--profiles", action="store_true",
+                   help="choose among your saved calibration profiles as the monitor does "
+                        "(at the start and after each absence)")
     p.add_argument("--calibrate-seconds", type=float, default=8.0, metavar="S",
                    help="without --calibration: use the first S seconds (default: 8)")
     p.add_argument("--json", metavar="FILE", nargs="?", const="-",
@@ -298,8 +308,12 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
     command = args.command
     model = _optional_path(getattr(args, "model", None))
     if command == "calibrate":
+        if args.list or args.remove is not None:
+            if args.list and args.remove is not None:
+                raise UserError("give --list or --remove NAME, not both")
+            return commands.calibration_profiles(env, args.remove)
         return commands.calibrate(env, _settings(args, env.paths), _source(args), args.seconds,
-                                  _optional_path(args.output), model)
+                                  _optional_path(args.output), model, args.profile)
     if command == "monitor":
         commands.start_monitor_log(env)
         try:
@@ -318,7 +332,7 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
                                Path(args.video or args.source_video),
                                _optional_path(args.calibration), args.calibrate_seconds,
                                args.json, args.notify, _optional_path(args.history),
-                               args.start, model)
+                               args.start, model, args.profiles)
     if command == "evaluate":
         return commands.evaluate(env, _settings(args, env.paths), Path(args.folder), args.only,
                                  args.baseline, args.json, model)

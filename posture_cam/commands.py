@@ -28,12 +28,19 @@ SNOOZE_MAX_MIN = 24 * 60
 # --- calibrate ---------------------------------------------------------------------------
 
 def calibrate(env: Env, config: Config, source: SourceSpec, seconds: float,
-              output: Path | None = None, model: Path | None = None) -> int:
+              output: Path | None = None, model: Path | None = None,
+              profile: str | None = None) -> int:
     from .core.pipeline import calibrate_from
     from .storage import save_baseline
 
     if seconds <= 0:
         raise UserError("--seconds must be more than 0")
+    if profile is not None:
+        from .profiles import profile_path
+
+        if output is not None:
+            raise UserError("give --profile NAME or --output FILE, not both")
+        output = profile_path(env.paths, profile)
     output = output or env.paths.calibration_file
     live = source.video is None
     with open_estimator(config, model) as estimator, \
@@ -55,10 +62,28 @@ def calibrate(env: Env, config: Config, source: SourceSpec, seconds: float,
     can, cannot = baseline.what_it_detects()
     env.say(f"Calibrated ({baseline.view.value} view, {baseline.framing.words}, "
             f"{baseline.n_frames} frames); "
-            f"saved to {output}")
+            + (f"profile {profile}, " if profile else "") + f"saved to {output}")
     env.say(f"  can detect: {can}")
     if cannot:
         env.say(f"  cannot detect: {cannot}")
+    return 0
+
+
+def calibration_profiles(env: Env, remove: str | None = None) -> int:
+    """`calibrate --list` (no `remove`) and `calibrate --remove NAME`."""
+    from .profiles import profile_table, remove_profile
+
+    if remove is not None:
+        path = remove_profile(env.paths, remove)
+        env.say(f"Removed calibration profile {remove} ({path})")
+        return 0
+    lines = profile_table(env.paths)
+    if not lines:
+        env.say("No calibration profiles yet (run `posture-cam calibrate [--profile NAME]`).")
+        return 0
+    env.say(f"{'profile':<16} {'view':<6} {'framing':<19} calibrated (UTC)")
+    for line in lines:
+        env.say(line)
     return 0
 
 
@@ -139,7 +164,9 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
     try:
         if (source.loop or realtime) and source.video is None:
             raise UserError("--loop and --realtime need --source VIDEO")
-        baseline = load_calibration(env.paths, calibration)
+        profiles = _profiles_to_choose(env, calibration)
+        baseline = (profiles[_initial(profiles)] if profiles
+                    else load_calibration(env.paths, calibration))
         if source.video is not None:
             from .sources import VideoFileSource
 
@@ -150,14 +177,46 @@ def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | No
         raise
     try:
         return _monitor_locked(env, config, source, baseline, preview, realtime, history,
-                               record_history, model, tray or config.ui.tray)
+                               record_history, model, tray or config.ui.tray, profiles)
     finally:
         lock.release()
 
 
+def _profiles_to_choose(env: Env, calibration: Path | None) -> dict[str, Any]:
+    """The profiles the monitor chooses from: none (one calibration) with --calibration
+    or while no named profile exists, else every readable one."""
+    from .profiles import load_profiles, profile_names
+
+    names = profile_names(env.paths)
+    if calibration is not None or names in ([], ["default"]):
+        return {}
+    profiles = load_profiles(env.paths)
+    if not profiles:
+        raise UserError("no calibration profile could be read",
+                        hint="run `posture-cam calibrate --profile NAME` again")
+    return profiles
+
+
+def _initial(profiles: dict[str, Any]) -> str:
+    from .profiles import initial_profile
+
+    return initial_profile(profiles)
+
+
+def _profile_switch(config: Config, profiles: dict[str, Any], tell: Any,
+                    on_choice: Any) -> Any:
+    from .profiles import ProfileSwitch
+
+    start = _initial(profiles)
+    log.info("calibration profiles: %s; starting with %s until the first seconds are seen",
+             ", ".join(profiles), start)
+    return ProfileSwitch(profiles, config, start, tell, on_choice)
+
+
 def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                     preview: bool, realtime: bool, history: Path | None,
-                    record_history: bool, model: Path | None, tray: bool = False) -> int:
+                    record_history: bool, model: Path | None, tray: bool = False,
+                    profiles: dict[str, Any] | None = None) -> int:
     from .core.pace import AdaptivePace
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
@@ -185,6 +244,12 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                            env.paths.routine_file, alerter, pace, window=not tray)
     inbox.start_routine = routine.request
     sinks: list[Any] = [inbox, routine, alerter, live]  # the alerter before the history: it asks
+    switch = None
+    if profiles:  # first of all: the frames after a choice use the chosen profile
+        switch = _profile_switch(config, profiles, alerter.notifier.notify,
+                                 lambda choice: live.profile(choice.name))
+        live.profile(switch.current)
+        sinks.insert(0, switch)
     if config.history.enabled and record_history:
         from .history import HistoryRecorder, prune_history
 
@@ -202,6 +267,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
     clock = time.monotonic
     with open_estimator(config, model) as estimator:
         pipeline = build_pipeline(estimator, baseline, config)
+        if switch is not None:
+            switch.pipeline = pipeline
         pipeline.routine_done = _routine_watch(env)
         inbox.sitting = pipeline.sitting
         routine.pipeline = pipeline
@@ -241,7 +308,7 @@ def _off_hours(off: bool, live: Any, inbox: Any) -> None:
 def replay(env: Env, config: Config, video: Path, calibration: Path | None = None,
            calibrate_seconds: float = 8.0, json_out: str | None = None, notify: bool = False,
            history: Path | None = None, start: str | None = None,
-           model: Path | None = None) -> int:
+           model: Path | None = None, use_profiles: bool = False) -> int:
     from .alerts import Alerter
     from .core.pipeline import build_pipeline
     from .monitor import StopFlag, run as run_loop
@@ -250,6 +317,16 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
     from .sources import VideoFileSource
 
     fps = config.analysis.fps
+    profiles: dict[str, Any] = {}
+    if use_profiles:
+        from .profiles import load_profiles
+
+        if calibration is not None:
+            raise UserError("give --profiles or --calibration FILE, not both")
+        profiles = load_profiles(env.paths)
+        if not profiles:
+            raise UserError("no calibration profiles saved",
+                            hint="run `posture-cam calibrate --profile NAME` first")
     with VideoFileSource(video, fps) as probe:  # clear errors before loading the model
         duration_s = probe.duration_s
     origin = _parse_start(start) if start else time.time() - duration_s
@@ -259,8 +336,12 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
 
         sinks.append(HistoryRecorder(history_path(env.paths, config, history), origin))
     with open_estimator(config, model) as estimator:
-        baseline = (load_calibration(env.paths, calibration) if calibration
-                    else baseline_from_video(video, estimator, config, calibrate_seconds))
+        if profiles:
+            baseline = profiles[_initial(profiles)]
+        elif calibration:
+            baseline = load_calibration(env.paths, calibration)
+        else:
+            baseline = baseline_from_video(video, estimator, config, calibrate_seconds)
         stop = StopFlag()
         timeline = None
         if json_out == "-":
@@ -279,6 +360,11 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
             timeline.interrupted = lambda: stop.signal_name
         sinks.insert(1, alerter)
         pipeline = build_pipeline(estimator, baseline, config)
+        if profiles:
+            switch = _profile_switch(config, profiles, alerter.notifier.notify,
+                                     _replay_choice_printer(list(sinks), timeline))
+            switch.pipeline = pipeline
+            sinks.insert(0, switch)
         stop.install()
         run_loop(with_schedule(lambda: VideoFileSource(video, fps), config, live=False,
                                wall_offset_s=origin), pipeline, sinks, stop)
@@ -287,6 +373,22 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
                  "the part analysed")
         return 128 + int(getattr(signal, stop.signal_name))
     return 0
+
+
+def _replay_choice_printer(sinks: list[Any], timeline: Any) -> Any:
+    """Each profile choice as a timeline line, and as a JSON record with --json."""
+    import json
+
+    from .output import JsonLinesSink
+
+    def show(choice: Any) -> None:
+        if timeline is not None:
+            timeline.note(choice.t_s, choice.words())
+        for sink in sinks:
+            if isinstance(sink, JsonLinesSink):
+                sink.out.write(json.dumps(choice.to_dict()) + "\n")
+
+    return show
 
 
 def _backdating_s(config: Config) -> float:

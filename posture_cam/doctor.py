@@ -49,8 +49,17 @@ def run_checks(env: Env, config_file: Path | None, overrides: Sequence[str],
     ok &= check("pose model", model_probe)
 
     def calibration_probe() -> str:
+        from .profiles import load_profiles, profile_names
         from .storage import load_baseline
 
+        if profile_names(paths) not in ([], ["default"]):
+            profiles = load_profiles(paths)  # a damaged one is warned about and skipped
+            if not profiles:
+                raise UserError("no calibration profile could be read",
+                                hint="run `posture-cam calibrate --profile NAME` again")
+            return ("profiles " + ", ".join(f"{name} ({b.view.value} view, {b.framing.words})"
+                                            for name, b in profiles.items())
+                    + "; the monitor picks the one that fits")
         baseline = load_baseline(paths.calibration_file)
         can, cannot = baseline.what_it_detects()
         return (f"{baseline.view.value} view, {baseline.framing.words}, "

@@ -47,6 +47,7 @@ class LiveState:
     since_epoch_s: float
     detail: str = ""
     camera: str = ""
+    profile: str = ""  # the calibration profile in use, when there are several
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -55,7 +56,8 @@ class LiveState:
     def from_json(cls, text: str) -> "LiveState":
         data = json.loads(text)
         return cls(int(data["pid"]), str(data["state"]), float(data["since_epoch_s"]),
-                   str(data.get("detail", "")), str(data.get("camera", "")))
+                   str(data.get("detail", "")), str(data.get("camera", "")),
+                   str(data.get("profile", "")))
 
 
 def read_live_state(path: Path) -> LiveState | None:
@@ -116,6 +118,17 @@ class LiveStatus:
     def off_hours(self, off: bool) -> None:
         self._off_hours = off
         self._publish()
+
+    def profile(self, name: str) -> None:
+        """The calibration profile now in use (published at once, and to the listeners)."""
+        with self._lock:
+            if name == self.current.profile:
+                return
+            self.current = replace(self.current, profile=name)
+            current, listeners = self.current, list(self._listeners)
+        self._write(current)
+        for listener in listeners:
+            listener(current)
 
     def camera_fault(self, message: str) -> None:
         self._problem = message

@@ -108,7 +108,7 @@ class TimelineSink:
         self.out = out
         self.horizon_s = horizon_s
         self.summary = ReplayTally()
-        self._waiting: list[tuple[float, int, Event, str]] = []
+        self._waiting: list[tuple[float, int, Event | None, str]] = []
         self._order = 0
         self.not_shown = 0
         self.shown_late = 0
@@ -142,6 +142,11 @@ class TimelineSink:
                            "to its end\n")
         self.out.flush()
 
+    def note(self, t_s: float, text: str) -> None:
+        """A line that is no event (a calibration profile chosen), in time order with them."""
+        self._order += 1
+        self._waiting.append((t_s, self._order, None, text))
+
     def _add(self, event: Event, note: str) -> None:
         self._order += 1
         self._waiting.append((event.t_s, self._order, event, note))
@@ -149,5 +154,6 @@ class TimelineSink:
     def _print_until(self, t_s: float) -> None:
         self._waiting.sort(key=lambda w: (w[0], w[1]))
         while self._waiting and self._waiting[0][0] <= t_s:
-            _, _, event, note = self._waiting.pop(0)
-            self.out.write(f"{clock_text(event.t_s)}  {describe(event)}{note}\n")
+            at, _, event, note = self._waiting.pop(0)
+            text = note if event is None else f"{describe(event)}{note}"
+            self.out.write(f"{clock_text(at)}  {text}\n")

@@ -2,7 +2,7 @@
 
 Every location can be moved with an environment variable, so tests and portable setups
 never touch the real home directory:
-  POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json
+  POSTURE_CAM_CONFIG_DIR  config.toml, calibration.json, profiles/NAME.json
   POSTURE_CAM_DATA_DIR    history.sqlite3
   POSTURE_CAM_STATE_DIR   snooze file, monitor.log, status.json, last break routine
 """
@@ -45,6 +45,11 @@ class Paths:
         return self.config_dir / "calibration.json"
 
     @property
+    def profiles_dir(self) -> Path:
+        """Calibration profiles other than "default" (which stays `calibration_file`)."""
+        return self.config_dir / "profiles"
+
+    @property
     def history_file(self) -> Path:
         return self.data_dir / "history.sqlite3"
 
@@ -73,7 +78,9 @@ class Paths:
         """Every file about the user that posture-cam may have written in its folders, the
         settings file aside (the history is where the settings say: see privacy.py)."""
         log = self.log_file
-        return [self.calibration_file, self.snooze_file, self.lock_file,
+        profiles = (sorted(self.profiles_dir.glob("*.json"))
+                    if self.profiles_dir.is_dir() else [])
+        return [self.calibration_file, *profiles, self.snooze_file, self.lock_file,
                 self.routine_file, self.status_file, log,
                 *(log.with_name(f"{log.name}.{n}") for n in (1, 2))]
 

@@ -27,10 +27,14 @@ LEAD_IN_S = 3.0  # time to sit up after the notification, before frames count
 class Recalibration:
     """A monitor sink: `request()` from any thread; the work happens in `handle()`."""
 
-    def __init__(self, config: Any, save_to: Path, tell: Callable[[str, str], object],
-                 seconds: float = 5.0) -> None:
+    def __init__(self, config: Any, save_to: Path | Callable[[], Path],
+                 tell: Callable[[str, str], object], seconds: float = 5.0,
+                 on_saved: Callable[[Any], None] | None = None) -> None:
+        """`save_to`: the file, or a function naming it when the time comes (the profile in
+        use, profiles.py); `on_saved(baseline)` hears of the new baseline."""
         self.config = config
         self.save_to = save_to
+        self.on_saved = on_saved
         self.tell = tell
         self.seconds = seconds
         self.pipeline: Pipeline | None = None
@@ -67,13 +71,15 @@ class Recalibration:
         try:
             baseline = baseline_from_poses(poses, self.config.analysis.min_visibility,
                                            source="the monitor's camera")
-            save_baseline(baseline, self.save_to)
+            save_baseline(baseline, self.save_to() if callable(self.save_to) else self.save_to)
         except UserError as exc:
             log.warning("recalibration failed: %s", exc)
             self.tell("Recalibration failed", f"{exc}. The previous calibration stays.")
             return
         if self.pipeline is not None:
             self.pipeline.analyzer = Analyzer(baseline, self.config.analysis, self.config.slouch)
+        if self.on_saved is not None:
+            self.on_saved(baseline)
         log.info("recalibrated from the monitor's camera (%s view)", baseline.view.value)
         self.tell("posture-cam recalibrated",
                   f"{baseline.view.value.capitalize()} view, {baseline.framing.words}.")

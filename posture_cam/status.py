@@ -35,6 +35,7 @@ def gather(env: Env, config: Config, now_epoch_s: float | None = None) -> Status
         published_state=live.state if live else "",
         published_since_epoch_s=live.since_epoch_s if live else float("nan"),
         published_detail=live.detail if live else "",
+        published_profile=live.profile if live else "",
         snooze_until_epoch_s=read_snooze(paths.snooze_file),
         schedule=config.schedule.schedule(), autostart_on=_autostart_on(),
         calibrated_epoch_s=calibrated, calibration_view=view,

@@ -113,7 +113,8 @@ class TrayActions:
 def tooltip(state: LiveState) -> str:
     since = f" since {datetime.fromtimestamp(state.since_epoch_s):%H:%M}"
     detail = f": {state.detail}" if state.state != PAUSED and state.detail else ""
-    return f"posture-cam: {state.state}{since}{detail}"
+    profile = f" (profile {state.profile})" if state.profile else ""
+    return f"posture-cam: {state.state}{since}{detail}{profile}"
 
 
 class Tray:

@@ -246,7 +246,13 @@ def start_tray(env: Env, config: Config, live: LiveStatus, stop: Any, sinks: lis
         return None
     from .recalibrate import Recalibration
 
-    recalibration = Recalibration(config, env.paths.calibration_file, tell)
+    from .profiles import ProfileSwitch
+
+    switch = next((s for s in sinks if isinstance(s, ProfileSwitch)), None)
+    recalibration = (Recalibration(config, lambda: switch.path_in_use(env.paths), tell,
+                                   on_saved=switch.recalibrated)
+                     if switch is not None  # recalibrates the profile in use
+                     else Recalibration(config, env.paths.calibration_file, tell))
     recalibration.pipeline = pipeline
     sinks.append(recalibration)
 

@@ -24,6 +24,7 @@ class StatusFacts:
     published_state: str = ""
     published_since_epoch_s: float = math.nan
     published_detail: str = ""
+    published_profile: str = ""  # the calibration profile the monitor uses, if several
     snooze_until_epoch_s: float = 0.0
     schedule: Schedule | None = None
     autostart_on: bool = False
@@ -50,6 +51,7 @@ class StatusReport:
     camera_index: int
     today_upright_share: float | None
     today_alerts: int
+    profile: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -72,6 +74,8 @@ class StatusReport:
             calibration = "none (run `posture-cam calibrate`)"
         else:
             calibration = f"{self.calibration_view} view, {_age(self.calibration_age_s)} old"
+        if self.profile:
+            calibration = f"profile {self.profile} in use (default: {calibration})"
         return [first,
                 f"today:        {share}, {alerts}",
                 f"snoozed:      {snooze}",
@@ -102,7 +106,8 @@ def assemble(f: StatusFacts) -> StatusReport:
         schedule=f.schedule.words() if f.schedule else "always", working_now=working,
         autostart=f.autostart_on, calibration_age_s=age,
         calibration_view=f.calibration_view, camera_index=f.camera_index,
-        today_upright_share=share, today_alerts=f.today_alerts)
+        today_upright_share=share, today_alerts=f.today_alerts,
+        profile=f.published_profile if trusted else "")
 
 
 def _clock(epoch_s: float | None) -> str:
