@@ -216,7 +216,7 @@ def _sit_out(pause: Pause, gate: PauseGate, pipeline: Pipeline, sinks: list[Sink
         _tell_paused(sinks, pause, t_s)
         if not lasts():
             break
-        gate.wait(PAUSE_TICK_S if until_s is None else
+        stop.wait(PAUSE_TICK_S if until_s is None else
                   max(0.0, min(PAUSE_TICK_S, until_s - timeline())))
     _tell_paused(sinks, None, timeline())
 

@@ -5,7 +5,8 @@
                                  --set("sleep", ...)-----+
 
 Each watcher owns one key and sets it (a Pause) or clears it (None) from its own thread;
-the monitor asks `reason()` between frames, which is a dict lookup under a lock.
+the monitor asks `reason()` between frames (a dict lookup under a lock) and, while
+paused, once a second (monitor.PAUSE_TICK_S).
 """
 
 from __future__ import annotations
@@ -21,22 +22,16 @@ class PauseGate:
         camera that opens but stays busy is taken for a call (monitor.py)."""
         self.busy_camera_pauses = busy_camera_pauses
         self._reasons: dict[str, Pause] = {}
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
 
     def set(self, key: str, pause: Pause | None) -> None:
-        """`key`'s reason to pause (None: it has none any more); wakes a waiting monitor."""
-        with self._changed:
+        """`key`'s reason to pause (None: it has none any more)."""
+        with self._lock:
             if pause is None:
                 self._reasons.pop(key, None)
             else:
                 self._reasons[key] = pause
-            self._changed.notify_all()
 
     def reason(self) -> Pause | None:
-        with self._changed:
+        with self._lock:
             return winning_pause(self._reasons.values())
-
-    def wait(self, timeout_s: float) -> None:
-        """Returns when a reason changes, or after `timeout_s`."""
-        with self._changed:
-            self._changed.wait(timeout_s)
