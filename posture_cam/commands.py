@@ -195,14 +195,14 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         inbox.sitting = pipeline.sitting
         shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
                             history) if tray else None)
-        log.info("monitoring %s (analysis %.1f fps)",
-                 source.video or f"camera {config.camera.index}", config.analysis.fps)
         camera = source.video is None
         frames = with_schedule(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
             config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
             wait=stop.wait, on_off_hours=lambda off: _off_hours(off, live, inbox))
-        gate, watchers = start_pause_watchers(config, source, realtime)
+        gate, watchers = start_pause_watchers(config, source, realtime)  # before "monitoring":
+        log.info("monitoring %s (analysis %.1f fps)",  # tests wait for it to lock the screen
+                 source.video or f"camera {config.camera.index}", config.analysis.fps)
         try:
             stats = run_loop(
                 frames, pipeline, sinks, stop, retry_camera=source.video is None,
