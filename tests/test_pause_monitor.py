@@ -76,7 +76,8 @@ class Desk:
             self.logind.obj.AddSession(SESSION_ID, "seat0", dbus.UInt32(os.getuid()), "me", True,
                                        dbus_interface=MOCK)
             system = BusType.SYSTEM.get_connection()
-            self.session = system.get_object(LOGIN1, f"/org/freedesktop/login1/session/{SESSION_ID}")
+            self.session = system.get_object(
+                LOGIN1, f"/org/freedesktop/login1/session/{SESSION_ID}")
         finally:
             for key, value in saved.items():  # other tests' subprocesses must not inherit them
                 if value is None:

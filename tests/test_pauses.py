@@ -229,3 +229,27 @@ def test_without_proc_a_busy_camera_is_a_quiet_pause_retried_until_it_is_free(ca
     assert (PAUSED, "camera in use by another application") in shown
     assert min(detector.seen_t) == pytest.approx(7, abs=0.6)  # after 1 + 2 + 4 s
     assert len(store.spans(0, 2e6, "paused")) >= 1
+
+
+# --- what the user sees ----------------------------------------------------------------------
+
+def test_the_status_says_paused_and_why_and_the_tooltip_follows(tmp_path):
+    from datetime import datetime
+
+    from posture_cam.live import LiveState, read_live_state
+    from posture_cam.tray import tooltip
+
+    path = tmp_path / "status.json"
+    live = LiveStatus(path, snoozed=lambda: True)
+    live.camera_fault("camera 0 is busy")
+    live.paused(CALL, 5.0)
+    assert (read_live_state(path).state, read_live_state(path).detail) == (
+        PAUSED, "camera in use by zoom")  # the pause's reason wins over snooze and fault
+    live.paused(None, 9.0)
+    assert read_live_state(path).state == "camera problem"
+
+    since = datetime(2026, 12, 1, 10, 42).timestamp()
+    assert tooltip(LiveState(1, PAUSED, since, "camera in use by zoom")) == (
+        "posture-cam: paused since 10:42: camera in use by zoom")
+    assert tooltip(LiveState(1, PAUSED, since, "upright")) == (  # a snooze: posture unsaid
+        "posture-cam: paused since 10:42")
