@@ -141,13 +141,12 @@ def run(open_source: Callable[[], FrameSource], pipeline: Pipeline, sinks: Itera
     offset_s = 0.0  # added to a reopened video's times, so its timeline goes on
     try:
         while not stop.is_set():
-            pause = gate.reason() if gate is not None else None
-            if pause is not None:
+            if gate is not None and (pause := gate.reason()) is not None:
                 log.info("paused: %s; the camera is closed", pause.why)
-                _sit_out(pause, gate, pipeline, sinks, stop, timeline)  # type: ignore[arg-type]
+                _sit_out(pause, gate, pipeline, sinks, stop, timeline)
                 stats.pauses += 1
                 offset_s = timeline() if realtime else 0.0
-                if gate.reason() is None and not stop.is_set():  # type: ignore[union-attr]
+                if gate.reason() is None and not stop.is_set():
                     log.info("%s is over; reopening the camera", pause.why)
                 continue
             busy = False

@@ -207,11 +207,15 @@ def test_lock_and_suspend_close_the_camera_and_count_as_away(desk, user_dirs, ca
     monitor = Monitor(user_dirs, calibration, history, desk.env)
     try:
         time.sleep(3)
+        asked = time.time()
         desk.lock(True)
         locked_at = monitor.wait_paused("screen locked")
         time.sleep(6)
+        asked_unlock = time.time()
         desk.lock(False)
         unlocked_at = monitor.wait_resumed("screen locked")
+        print(f"lock seen (log + clip closed + status) in {locked_at - asked:.2f} s, "
+              f"unlock in {unlocked_at - asked_unlock:.2f} s")
         time.sleep(3)
         desk.sleep(True)
         slept_at = monitor.wait_paused("suspended")
