@@ -254,8 +254,21 @@ def test_without_logind_or_a_bus_the_monitor_runs_as_before(user_dirs, calibrati
     assert "paused" not in monitor.said()
 
 
+def in_a_call(device: Path) -> subprocess.Popen:
+    """A second process that opens the camera's device file (as a video call app would)."""
+    call = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c",
+         "import sys; f = open(sys.argv[1], 'rb'); print('in a call', flush=True); "
+         "sys.stdin.read()", str(device)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert call.stdout.readline().strip() == "in a call"
+    return call
+
+
+@pytest.mark.parametrize("whole_minute", [
+    False, pytest.param(True, marks=pytest.mark.slow, id="a-whole-minute")])
 def test_a_second_process_opening_the_camera_device_pauses_the_monitor_as_paused(
-        user_dirs, calibration, tmp_path):
+        user_dirs, calibration, tmp_path, whole_minute):
     device = tmp_path / "video0"
     device.write_bytes(b"")
     history = tmp_path / "history.sqlite3"
@@ -265,15 +278,12 @@ def test_a_second_process_opening_the_camera_device_pauses_the_monitor_as_paused
                       f"camera.device={device}", "camera.in_use_check_s=0.5")
     try:
         time.sleep(3)
-        call = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c",
-             "import sys; f = open(sys.argv[1], 'rb'); print('in a call', flush=True); "
-             "sys.stdin.read()", str(device)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert call.stdout.readline().strip() == "in a call"
+        if whole_minute:  # from 5 s before a minute to 5 s after it
+            time.sleep((55 - time.time() % 60) % 60)
+        call = in_a_call(device)
         name = Path(f"/proc/{call.pid}/comm").read_text().strip()
         started = monitor.wait_paused(f"camera in use by {name}")
-        time.sleep(8)
+        time.sleep(8 if not whole_minute else 70 - (time.time() - started))
         call.stdin.close()
         call.wait(timeout=10)
         ended = monitor.wait_resumed(f"camera in use by {name}")
@@ -287,10 +297,15 @@ def test_a_second_process_opening_the_camera_device_pauses_the_monitor_as_paused
     # the history dates frames by their time, the test by the clock when it saw the change
     assert start_s <= started + 1.5 and end_s >= ended - 2.5
     assert end_s - start_s >= ended - started - 1
-    # nothing present, away or slouched in the paused time: the minutes that lie wholly
-    # inside it have no row at all, and the total presence excludes it
+    # nothing present, away or slouched in the paused time: a minute wholly inside it has
+    # no row at all (an away minute would have one, with less presence), and no presence
+    # span reaches into it
     rows = minutes(history)
-    assert not [m for m, _, _ in rows if m * 60 >= start_s + 1 and (m + 1) * 60 <= end_s - 1]
+    inside = [m for m, _, _ in rows if m * 60 >= start_s and (m + 1) * 60 <= end_s]
+    assert inside == [], rows
+    if whole_minute:
+        whole = int(start_s // 60) + 1
+        assert (whole + 1) * 60 <= end_s and whole not in [m for m, _, _ in rows]
     assert sum(s for _, _, s in rows) == 0
     covered = [(s, e) for kind, s, e in spans(history) if kind == "present"]
     assert not [1 for s, e in covered if s < end_s - 1 and e > start_s + 1], covered
