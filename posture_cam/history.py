@@ -173,14 +173,19 @@ class HistoryRecorder:
         if flush:
             self._flush(frame.wall_s)
 
-    def paused(self, pause: Pause | None, t_s: float) -> None:
-        """The monitor closed the camera for `pause` at frame time `t_s` (None: it is over).
+    def paused(self, pause: Pause | None, t_s: float, events: tuple[Event, ...] = ()) -> None:
+        """The monitor closed the camera for `pause` at frame time `t_s` (None: it is over,
+        with `events` such as the end of a slouch interrupted by the pause).
 
         A pause that is not an absence (another app has the camera: a call) is neither
         present nor away: no minute counts it, a `paused` span records it. An away pause
         (locked screen) needs nothing here: it comes as frames without a person."""
         if pause is None or pause.away:
             self._end_pause()
+            if events and self._t0 is not None:
+                for event in events:
+                    self._on_event(event, self.wall(t_s))
+                self._flush(self.wall(t_s))
             return
         if self._t0 is None:
             self._t0 = t_s

@@ -115,7 +115,7 @@ class LiveStatus:
         self._off_hours = off
         self._publish()
 
-    def paused(self, pause: Pause | None, _t_s: float) -> None:
+    def paused(self, pause: Pause | None, _t_s: float, _events: tuple = ()) -> None:
         """The monitor closed the camera for `pause` (None: it is over): "paused: why"."""
         why = pause.why if pause is not None else ""
         if why != self._pause_why:

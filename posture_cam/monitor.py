@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Protocol
 
 from .core.camera_health import Picture, PictureCheck
+from .core.events import Event
 from .core.pace import AdaptivePace
 from .core.pauses import Pause
 from .core.pipeline import Pipeline, StepResult
@@ -47,8 +48,9 @@ class Sink(Protocol):
 class PauseSink(Protocol):
     """A sink that keeps paused time apart (optional: sinks without `paused` hear nothing)."""
 
-    def paused(self, pause: Pause | None, t_s: float) -> None:
-        """Every PAUSE_TICK_S while `pause` lasts, then once with None when it ends."""
+    def paused(self, pause: Pause | None, t_s: float, events: tuple[Event, ...] = ()) -> None:
+        """Every PAUSE_TICK_S while `pause` lasts, then once with None when it ends, with
+        the pipeline's events of the resumption (Pipeline.resume)."""
         ...
 
 
@@ -202,6 +204,7 @@ def _sit_out(pause: Pause, gate: PauseGate, pipeline: Pipeline, sinks: list[Sink
     An away pause is fed as nobody in view (a locked screen is an absence, and a long one a
     break); any pause is told to the sinks that have `paused` (status, history)."""
     until_s = None if for_s is None else timeline() + for_s
+    paused_at = timeline()
 
     def lasts() -> bool:
         if until_s is None:
@@ -217,14 +220,16 @@ def _sit_out(pause: Pause, gate: PauseGate, pipeline: Pipeline, sinks: list[Sink
             break
         stop.wait(PAUSE_TICK_S if until_s is None else
                   max(0.0, min(PAUSE_TICK_S, until_s - timeline())))
-    _tell_paused(sinks, None, timeline())
+    now = timeline()
+    _tell_paused(sinks, None, now, () if pause.away else tuple(pipeline.resume(paused_at, now)))
 
 
-def _tell_paused(sinks: list[Sink], pause: Pause | None, t_s: float) -> None:
+def _tell_paused(sinks: list[Sink], pause: Pause | None, t_s: float,
+                 events: tuple[Event, ...] = ()) -> None:
     for sink in sinks:
         paused = getattr(sink, "paused", None)
         if paused is not None:
-            paused(pause, t_s)
+            paused(pause, t_s, events)
 
 
 def _play(source: FrameSource, pipeline: Pipeline, sinks: list[Sink], stop: StopFlag,

@@ -253,3 +253,19 @@ def test_the_status_says_paused_and_why_and_the_tooltip_follows(tmp_path):
         "posture-cam: paused since 10:42: camera in use by zoom")
     assert tooltip(LiveState(1, PAUSED, since, "upright")) == (  # a snooze: posture unsaid
         "posture-cam: paused since 10:42")
+
+
+def test_a_slouch_in_progress_ends_when_a_call_closes_the_camera_and_does_not_alert_after():
+    from test_decision import CONFIG, kinds, run, timeline
+
+    from posture_cam.core.decision import SlouchDetector
+    from posture_cam.core.events import EventKind
+
+    detector = SlouchDetector(CONFIG)
+    before = run(detector, timeline(0, 10) + timeline(10, 20, head=20))
+    assert kinds(before) == [EventKind.SLOUCH_START]  # 10 s slouched; alert after 30 s
+    resumed = detector.resume(20.0, 600.0)  # a call from 20 s to 600 s
+    assert kinds(resumed) == [EventKind.SLOUCH_END] and resumed[0].t_s == 20.0
+    after = run(detector, timeline(600, 640, head=20))
+    assert kinds(after) == [EventKind.SLOUCH_START, EventKind.ALERT]
+    assert after[0].t_s == pytest.approx(600) and after[1].t_s == pytest.approx(630)
