@@ -266,7 +266,8 @@ def in_a_call(device: Path) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("whole_minute", [
-    False, pytest.param(True, marks=pytest.mark.slow, id="a-whole-minute")])
+    pytest.param(False, id="9-s"),
+    pytest.param(True, marks=pytest.mark.slow, id="a-whole-minute")])
 def test_a_second_process_opening_the_camera_device_pauses_the_monitor_as_paused(
         user_dirs, calibration, tmp_path, whole_minute):
     device = tmp_path / "video0"
