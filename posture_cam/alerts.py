@@ -5,6 +5,9 @@ timer repeats an ignored reminder only every `breaks.repeat_min`. This gate adds
 across all kinds (`notify.min_interval_s`), so a posture alert and a break reminder never
 arrive back to back, and honours a snooze set from another terminal. Per event:
 
+    inhibited (Do Not       -> a posture alert is held: not shown, and recorded as held
+      Disturb, inhibition.py)  (`was_held`); a break reminder or recalibration request
+                               waits, and is shown when the inhibition ends if still due
     snoozed                 -> not shown (the user asked for quiet), one log line
     < min_interval_s after  -> held back, and shown once the interval is over if it still
       the previous one         applies (still slouching / still at the desk); else dropped
@@ -41,10 +44,12 @@ class Alerter:
                  snooze: SnoozeWatch | None = None,
                  on_sent: Callable[[Event, str, str], None] | None = None,
                  on_skipped: Callable[[Event, str], None] | None = None,
-                 on_released: Callable[[Event], None] | None = None) -> None:
+                 on_released: Callable[[Event], None] | None = None,
+                 inhibited: Callable[[], bool] | None = None) -> None:
         """`on_skipped(event, why)` and `on_released(event)` let a timeline show what
         reached the user: a held event that is shown later is released as a new Event at
-        its new time (and is sent, like every shown one)."""
+        its new time (and is sent, like every shown one). `inhibited()` says whether the
+        desktop holds notifications back now (asked once per frame)."""
         self.notifier = notifier
         self.min_interval_s = min_interval_s
         self.snooze = snooze
@@ -55,11 +60,16 @@ class Alerter:
         self._rotation = {kind: 0 for kind in NOTIFYING_KINDS}
         self._held: Event | None = None
         self._was_snoozed = False
+        self.inhibited = inhibited
+        self._was_inhibited = False
+        self._held_while_inhibited: list[Event] = []
         self.sent = 0
         self.suppressed = 0
 
     def handle(self, result: StepResult) -> None:
         self._note_snooze_change()
+        self._note_inhibition_change()
+        self._held_while_inhibited = []
         for event in result.events:
             if event.kind is EventKind.BREAK_TAKEN:
                 log.info("break taken: %s %s; the sitting clock starts again",
@@ -75,8 +85,19 @@ class Alerter:
             self._drop_held("the monitor stopped")
 
     def handle_event(self, event: Event) -> bool:
-        """Notifies for an alert or break reminder unless snoozed or too soon; True if sent."""
+        """Notifies for an alert or break reminder unless inhibited, snoozed or too soon;
+        True if sent."""
         if event.kind not in NOTIFYING_KINDS:
+            return False
+        if self._was_inhibited:
+            self._skipped(event, "the desktop's notifications are inhibited (Do Not Disturb)")
+            if event.kind is EventKind.ALERT:
+                log.info("posture alert held: notifications are inhibited")
+                self.suppressed += 1
+                self._held_while_inhibited.append(event)
+            else:
+                log.info("%s waits: notifications are inhibited", _NAME[event.kind])
+                self._hold(event)
             return False
         if self._snoozed():
             log.info("%s not shown: snoozed", _NAME[event.kind])
@@ -89,12 +110,20 @@ class Alerter:
                      _NAME[event.kind], event.t_s - self._last_sent_t)
             self._skipped(event, f"{event.t_s - self._last_sent_t:.0f} s after the previous "
                                  "notification, under notify.min_interval_s")
-            # One held at a time, by rank: a posture alert comes again after the cool-down,
-            # a reminder only after `breaks.repeat_min`, a recalibration request never.
-            if self._held is None or _RANK[event.kind] >= _RANK[self._held.kind]:
-                self._held = event
+            self._hold(event)
             return False
         return self._send(event)
+
+    def was_held(self, event: Event) -> bool:
+        """Whether `event`, from the frame just handled, is a posture alert held because
+        the desktop's notifications are inhibited (the history records it as held)."""
+        return any(held is event for held in self._held_while_inhibited)
+
+    def _hold(self, event: Event) -> None:
+        # One held at a time, by rank: a posture alert comes again after the cool-down,
+        # a reminder only after `breaks.repeat_min`, a recalibration request never.
+        if self._held is None or _RANK[event.kind] >= _RANK[self._held.kind]:
+            self._held = event
 
     def _send(self, event: Event) -> bool:
         title, body = compose(event, self._rotation[event.kind])
@@ -118,6 +147,10 @@ class Alerter:
         held = self._held
         if held is None or self._too_soon(t_s):
             return
+        if self._was_inhibited:
+            if held.kind is EventKind.ALERT:  # held back, then Do Not Disturb began
+                self._drop_held("notifications are inhibited")
+            return  # a reminder waits for the end of the inhibition
         self._held = None
         if self._snoozed():
             self.suppressed += 1
@@ -156,6 +189,18 @@ class Alerter:
             log.info("alerts snoozed until %s", f"{until:%H:%M}")
         else:
             log.info("alerts resumed")
+
+    def _note_inhibition_change(self) -> None:
+        """One log line when the desktop starts or stops holding notifications back."""
+        inhibited = self.inhibited is not None and self.inhibited()
+        if inhibited == self._was_inhibited:
+            return
+        self._was_inhibited = inhibited
+        if inhibited:
+            log.info("desktop notifications inhibited (Do Not Disturb): posture alerts are "
+                     "held, break reminders wait")
+        else:
+            log.info("desktop notifications allowed again: alerts resume")
 
 
 _RANK = {EventKind.ALERT: 0, EventKind.RECALIBRATE: 1, EventKind.BREAK_DUE: 2}

@@ -18,7 +18,8 @@ from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
                      load_calibration, make_alerter, make_live_status, open_estimator,
-                     open_source, start_pause_watchers, start_tray, with_schedule)
+                     open_inhibition_watch, open_source, start_pause_watchers, start_tray,
+                     with_schedule)
 
 log = logging.getLogger("posture_cam")
 
@@ -169,16 +170,18 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
 
     where = history_path(env.paths, config, history)
     tighten(env.paths, where)
-    live = make_live_status(env, config, source)
+    inhibition = open_inhibition_watch(config)  # the desktop's Do Not Disturb
+    live = make_live_status(env, config, source,
+                            inhibition.inhibited if inhibition is not None else None)
     inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
-    alerter = make_alerter(config, env.paths, inbox)
-    sinks: list[Any] = [inbox, alerter, live]
+    alerter = make_alerter(config, env.paths, inbox, inhibition)
+    sinks: list[Any] = [inbox, alerter, live]  # the alerter first: the history asks it
     if config.history.enabled and record_history:
         from .history import HistoryRecorder, prune_history
 
         prune_history(where, config.history.keep_days)
         sinks.append(HistoryRecorder(
-            where, None, start_unwritable=True,
+            where, None, start_unwritable=True, held=alerter.was_held,
             tell=lambda problem: alerter.notifier.notify("posture-cam history", problem)))
     if preview:
         from .preview import PreviewWindow, display_available
@@ -213,6 +216,8 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
                 watcher.close()
     if shown is not None:
         shown.stop()
+    if inhibition is not None:
+        inhibition.close()
     log.info("stopped after %d analysed frames%s", stats.frames,
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
@@ -311,7 +316,10 @@ def evaluate(env: Env, config: Config, folder: Path, only: Sequence[str] = (),
              model: Path | None = None) -> int:
     """`json_out`: None = the table; "-" = JSON on stdout instead; a path = JSON there too."""
     from .evaluate import json_text, run_evaluation, write_json
+    from .storage import check_writable
 
+    if json_out not in (None, "-"):
+        check_writable(Path(json_out))  # before minutes of work, not after
     live = env.err.isatty()
     evaluation = run_evaluation(folder, config, lambda: open_estimator(config, model), only,
                                 baseline, progress=(lambda clip: env.tell(f"  {clip}..."))

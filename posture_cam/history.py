@@ -109,9 +109,12 @@ class HistoryRecorder:
 
     def __init__(self, path: Path | None, origin_epoch_s: float | None, *,
                  store: HistoryStore | None = None, tell: Callable[[str], None] | None = None,
-                 start_unwritable: bool = False) -> None:
+                 start_unwritable: bool = False,
+                 held: Callable[[Event], bool] | None = None) -> None:
         """`origin_epoch_s` is the wall-clock time of the first result; None = the moment
         it arrives (a live camera, whose first frame comes after the model has loaded).
+        `held(event)` says whether an alert was held instead of shown (Alerter.was_held,
+        which must handle each result first): it is recorded as `alert_held`.
 
         The file is opened and test-written now, so a damaged, foreign, read-only or full
         one is refused before any work; with `start_unwritable` (the monitor) a history that
@@ -138,6 +141,7 @@ class HistoryRecorder:
             given = store
             self.store = HistoryOutbox(lambda: given, "history", tell=tell, store=given)
         self.origin_epoch_s = origin_epoch_s
+        self.held = held
         self._t0: float | None = None
         self._pending: _Frame | None = None
         self._steps: deque[float] = deque(maxlen=RECENT_STEPS)
@@ -294,7 +298,9 @@ class HistoryRecorder:
             self._slouch = Span("slouch", self._slouch.start_s, max(self._slouch.end_s, now_s),
                                 posture, event.worst)
         if event.kind in _RECORDED_EVENTS:
-            self._events.append(HistoryEvent(at, event.kind.value, event.duration_s, posture,
+            kind = (EventKind.ALERT_HELD if event.kind is EventKind.ALERT
+                    and self.held is not None and self.held(event) else event.kind)
+            self._events.append(HistoryEvent(at, kind.value, event.duration_s, posture,
                                              event.worst, event.repeat))
 
     def _flush(self, now_s: float | None, everything: bool = False) -> None:

@@ -36,6 +36,7 @@ UPRIGHT, SLOUCHING, AWAY = "upright", "slouching", "away"
 OFF_HOURS, CAMERA_PROBLEM, STARTING = "off hours", "camera problem", "starting"
 PAUSED = "paused"
 POSTURES = (UPRIGHT, SLOUCHING, AWAY, STARTING)  # a snooze's detail; a pause's is its reason
+INHIBITED = "notifications inhibited: alerts held"  # a detail beside the posture
 _SHOWN = {State.UPRIGHT: UPRIGHT, State.SLOUCHING: SLOUCHING, State.ALERTED: SLOUCHING,
           State.AWAY: AWAY}
 
@@ -76,10 +77,14 @@ class LiveStatus:
 
     def __init__(self, path: Path | None, camera: str = "",
                  clock: Callable[[], float] = time.time,
-                 snoozed: Callable[[], bool] | None = None) -> None:
-        """`snoozed()` says whether alerts are paused (asked once per frame)."""
+                 snoozed: Callable[[], bool] | None = None,
+                 inhibited: Callable[[], bool] | None = None) -> None:
+        """`snoozed()` says whether alerts are paused, `inhibited()` whether the desktop's
+        Do Not Disturb holds them (each asked once per frame)."""
         self.path = path
         self._snoozed = snoozed
+        self._inhibited_now = inhibited
+        self._inhibited = False
         self._paused = False
         self._clock = clock
         self._lock = threading.Lock()
@@ -104,6 +109,7 @@ class LiveStatus:
             self._problem = ""
         self._posture = _SHOWN.get(result.state, AWAY)
         self._paused = self._snoozed() if self._snoozed is not None else False
+        self._inhibited = self._inhibited_now is not None and self._inhibited_now()
         self._publish()
 
     def refresh(self) -> None:
@@ -141,7 +147,7 @@ class LiveStatus:
         elif self._paused:
             state, detail = PAUSED, self._posture
         else:
-            state, detail = self._posture, ""
+            state, detail = self._posture, INHIBITED if self._inhibited else ""
         with self._lock:
             if (state, detail) == (self.current.state, self.current.detail):
                 return

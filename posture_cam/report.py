@@ -105,7 +105,8 @@ def summary_rows(s: Summary) -> list[tuple[str, str]]:
         ("slouched", f"{duration_text(s.slouched_s, precise=True)} in {s.slouches} slouch"
                      f"{'es' if s.slouches != 1 else ''}"),
         ("longest slouch", duration_text(s.longest_slouch_s, precise=True) if s.slouches else "-"),
-        ("posture alerts", str(s.alerts)),
+        ("posture alerts", str(s.alerts) + (f" shown, {s.alerts_held} held (Do Not Disturb)"
+                                            if s.alerts_held else "")),
         ("movement breaks", f"{s.breaks_taken} taken; {s.break_reminders} reminder"
                             f"{'s' if s.break_reminders != 1 else ''}, "
                             f"{s.reminders_ignored} ignored"),

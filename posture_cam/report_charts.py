@@ -24,7 +24,7 @@ from .core.summary import Period
 
 COLOURS = {"upright": "#4caf50", "slouch": "#e53935", "head": "#1e88e5", "trunk": "#8e24aa",
            "shoulders": "#fb8c00", "slump": "#6d4c41", "alert": "#b71c1c", "break": "#26a69a", "reminder": "#f9a825",
-           "routine": "#3949ab"}
+           "routine": "#3949ab", "held": "#9e9e9e"}
 
 
 LABELS = {"head": "head forward", "trunk": "leaning in", "shoulders": "shoulders rounded",
@@ -57,6 +57,7 @@ def draw_day(period: Period, day: date, title: str) -> Figure:
     handles, _ = top.get_legend_handles_labels()
     handles.append(Patch(color=COLOURS["slouch"], alpha=0.25, label="slouch"))
     marks = {"alert": ("v", COLOURS["alert"], "posture alert"),
+             "alert_held": ("v", COLOURS["held"], "alert held (Do Not Disturb)"),
              "break_taken": ("^", COLOURS["break"], "break taken"),
              "break_due": ("D", COLOURS["reminder"], "movement reminder")}
     on_top_edge = top.get_xaxis_transform()  # x in data, y in axes units

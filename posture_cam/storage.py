@@ -68,6 +68,21 @@ def write_problem(path: Path) -> str | None:
     return None
 
 
+def check_writable(path: Path) -> None:
+    """Raises the error a later write of `path` would meet, before a long run whose result
+    would otherwise be lost (`evaluate --json FILE` takes minutes)."""
+    path = Path(path)
+    folder = next(p for p in path.absolute().parents if p.exists())
+    if not folder.is_dir():
+        problem = f"{folder} is not a folder"
+    elif folder == path.absolute().parent:
+        problem = write_problem(path)
+    else:
+        problem = None if os.access(folder, os.W_OK) else "permission denied"
+    if problem is not None:
+        raise UserError(f"cannot write {path}: {problem}")
+
+
 def atomic_write_text(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     """Writes `text` to `path` atomically (temp file, fsync, rename), with `mode`."""
     atomic_write_bytes(path, text.encode("utf-8"), mode)

@@ -23,6 +23,7 @@ from .paths import Paths
 if TYPE_CHECKING:
     from .actions import ActionInbox
     from .alerts import Alerter
+    from .inhibition import InhibitionWatch
     from .core.calibration import Baseline
     from .live import LiveStatus
     from .notify import Notifier
@@ -138,9 +139,11 @@ def load_calibration(paths: Paths, explicit: Path | None = None) -> Baseline:
     return load_baseline(explicit or paths.calibration_file)
 
 
-def make_alerter(config: Config, paths: Paths, inbox: ActionInbox | None = None) -> Alerter:
+def make_alerter(config: Config, paths: Paths, inbox: ActionInbox | None = None,
+                 inhibition: InhibitionWatch | None = None) -> Alerter:
     """Notifications as `monitor` and `replay --notify` send them: rate-limited, snoozable.
-    With `inbox` (the monitor), their buttons where the desktop offers them (actions.py)."""
+    With `inbox` (the monitor), their buttons where the desktop offers them (actions.py);
+    with `inhibition` (the monitor), held while the desktop says Do Not Disturb."""
     from .alerts import Alerter
     from .control import SnoozeWatch
     from .notify import FallbackNotifier, make_notifier
@@ -153,7 +156,25 @@ def make_alerter(config: Config, paths: Paths, inbox: ActionInbox | None = None)
         if buttons is not None:
             notifier = FallbackNotifier(buttons, notifier)
     return Alerter(with_style(notifier, config.alerts.style),
-                   config.notify.min_interval_s, SnoozeWatch(paths.snooze_file))
+                   config.notify.min_interval_s, SnoozeWatch(paths.snooze_file),
+                   inhibited=inhibition.inhibited if inhibition is not None else None)
+
+
+def open_inhibition_watch(config: Config) -> InhibitionWatch | None:
+    """The desktop's Do Not Disturb, watched while the monitor runs (inhibition.py); None
+    when `notify.respect_do_not_disturb` is off, alerts go to the terminal, or not Linux.
+    Waits up to 2 s for the first reading, so the first alert already knows."""
+    if (not config.notify.respect_do_not_disturb or config.notify.backend == "terminal"
+            or not sys.platform.startswith("linux")):
+        return None
+    import shutil
+
+    from .inhibition import InhibitionWatch
+    from .notify import _session_bus_address
+
+    watch = InhibitionWatch(_session_bus_address(), shutil.which("gsettings")).start()
+    watch.ready.wait(2.0)
+    return watch
 
 
 def with_style(notifier: Notifier, style: str) -> Notifier:
@@ -169,8 +190,10 @@ def with_style(notifier: Notifier, style: str) -> Notifier:
     return BothNotifier(notifier, SoundNotifier())
 
 
-def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
-    """The running monitor's published state (status.json), for `status` and the tray."""
+def make_live_status(env: Env, config: Config, spec: SourceSpec,
+                     inhibited: Callable[[], bool] | None = None) -> LiveStatus:
+    """The running monitor's published state (status.json), for `status` and the tray;
+    `inhibited()`: whether alerts are held for the desktop's Do Not Disturb."""
     from .live import LiveStatus
     from .notify import Notifier
 
@@ -178,7 +201,7 @@ def make_live_status(env: Env, config: Config, spec: SourceSpec) -> LiveStatus:
 
     camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
     return LiveStatus(env.paths.status_file, camera,
-                      snoozed=SnoozeWatch(env.paths.snooze_file).snoozed)
+                      snoozed=SnoozeWatch(env.paths.snooze_file).snoozed, inhibited=inhibited)
 
 
 def _camera_index(config: Config, spec: SourceSpec) -> int:

@@ -91,3 +91,11 @@ def test_help_explains_every_command(cli):
     for command in ("calibrate", "monitor", "replay", "evaluate", "report", "snooze", "doctor"):
         assert command in result.stdout
     assert cli("replay", "--help").stdout.count("--calibration") >= 1
+
+
+def test_evaluate_refuses_an_unwritable_json_file_before_it_starts(cli, tmp_path):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where a folder should be")
+    result = cli("evaluate", "samples", "--json", not_a_folder / "figures.json")
+    assert_one_line_error(result, "cannot write", "figures.json", "is not a folder")
+    assert result.stdout == ""  # refused before any clip was replayed

@@ -15,6 +15,9 @@ class EventKind(str, enum.Enum):
     BREAK_DUE = "break_due"
     BREAK_TAKEN = "break_taken"
     RECALIBRATE = "recalibrate"  # the calibration no longer fits what the camera sees
+    # Recorded, never decided: an ALERT the user was not shown because the desktop's
+    # notifications were inhibited (Do Not Disturb; alerts.py holds it, history.py records it).
+    ALERT_HELD = "alert_held"
 
 
 class Posture(str, enum.Enum):

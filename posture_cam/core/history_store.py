@@ -4,8 +4,9 @@ What is kept (never an image, never a landmark):
   minutes       one row per wall-clock minute (UTC epoch minute = unix time // 60): seconds
                 present and slouched, the mean and worst severity of each kind of slouch
                 (its reading as a fraction of its threshold: 1 = slouching), the view
-  events        alerts, movement reminders (repeat >= 1: the previous one was ignored),
-                breaks taken
+  events        alerts, alerts held (not shown: the desktop's notifications were
+                inhibited), movement reminders (repeat >= 1: the previous one was
+                ignored), breaks taken
   spans         time ranges that grow while a state lasts ("heartbeat" merging, as in
                 ActivityWatch): `present` (at the desk), `slouch` (with its worst posture)
                 and `paused` (another app had the camera: neither present nor away)
@@ -49,7 +50,8 @@ class MinuteSummary:
 
 @dataclass(frozen=True)
 class HistoryEvent:
-    """A moment worth counting: kind is an `EventKind` value (alert, break_due, break_taken)."""
+    """A moment worth counting: kind is an `EventKind` value (alert, alert_held, break_due,
+    break_taken)."""
 
     t_s: float
     kind: str

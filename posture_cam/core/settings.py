@@ -117,6 +117,9 @@ class NotifyConfig:
     backend: str = _setting("auto", "how alerts reach you", choices=("auto", "desktop", "terminal"))
     min_interval_s: float = _setting(
         120.0, "never two notifications of any kind closer than this", 0, 86400)
+    respect_do_not_disturb: bool = _setting(
+        True, "while the desktop's notifications are inhibited (Do Not Disturb), hold posture "
+        "alerts (recorded as held) and show break reminders when it ends")
 
 
 @dataclass(frozen=True)

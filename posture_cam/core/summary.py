@@ -47,6 +47,7 @@ class Summary:
     streaks: tuple[Streak, ...]
     mean_severity: Readings  # each kind's mean reading over its threshold
     routines: int = 0  # break routines finished (`posture-cam exercise`)
+    alerts_held: int = 0  # posture alerts not shown: notifications were inhibited
 
     @property
     def upright_share(self) -> float:
@@ -151,6 +152,7 @@ def summarize(minutes: Sequence[MinuteSummary], events: Sequence[HistoryEvent],
         present_s=present_seconds(minutes), slouched_s=slouched_seconds(minutes),
         slouches=len(slouches), longest_slouch_s=longest_slouch_s(slouches),
         alerts=count_events(events, EventKind.ALERT),
+        alerts_held=count_events(events, EventKind.ALERT_HELD),
         break_reminders=count_events(events, EventKind.BREAK_DUE),
         reminders_ignored=count_events(events, EventKind.BREAK_DUE, min_repeat=1),
         breaks_taken=count_events(events, EventKind.BREAK_TAKEN),
