@@ -206,7 +206,7 @@ def test_lock_and_suspend_close_the_camera_and_count_as_away(desk, user_dirs, ca
     history = tmp_path / "history.sqlite3"
     monitor = Monitor(user_dirs, calibration, history, desk.env)
     try:
-        time.sleep(3)
+        time.sleep(5)  # the history's times lag the clock by the first inference (< 5 s)
         asked = time.time()
         desk.lock(True)
         locked_at = monitor.wait_paused("screen locked")
@@ -295,9 +295,10 @@ def test_a_second_process_opening_the_camera_device_pauses_the_monitor_as_paused
     assert len(paused) == 1, spans(history)
     start_s, end_s = paused[0]
     print(f"call {ended - started:.1f} s -> paused span {end_s - start_s:.1f} s")
-    # the history dates frames by their time, the test by the clock when it saw the change
-    assert start_s <= started + 1.5 and end_s >= ended - 2.5
-    assert end_s - start_s >= ended - started - 1
+    # The history dates frames from the first one's arrival (after the model's first, slow
+    # inference), the test by the clock when it saw each change: compare lengths only.
+    assert ended - started - 2 <= end_s - start_s <= ended - started + 3, (
+        start_s - started, end_s - ended)
     # nothing present, away or slouched in the paused time: a minute wholly inside it has
     # no row at all (an away minute would have one, with less presence), and no presence
     # span reaches into it
