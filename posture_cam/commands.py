@@ -18,7 +18,8 @@ from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
                      load_calibration, make_alerter, make_live_status, open_estimator,
-                     open_inhibition_watch, open_source, start_tray, with_schedule)
+                     open_inhibition_watch, open_source, start_pause_watchers, start_tray,
+                     with_schedule)
 
 log = logging.getLogger("posture_cam")
 
@@ -274,17 +275,22 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         routine.pipeline = pipeline
         shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
                             history, routine.request) if tray else None)
-        log.info("monitoring %s (analysis %.1f fps)",
-                 source.video or f"camera {config.camera.index}", config.analysis.fps)
         camera = source.video is None
         frames = with_schedule(
             lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
             config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
             wait=stop.wait, on_off_hours=lambda off: _off_hours(off, live, inbox))
-        stats = run_loop(
-            frames, pipeline, sinks, stop, retry_camera=source.video is None,
-            retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock, pace=pace,
-            on_fault=live.camera_fault)
+        gate, watchers = start_pause_watchers(config, source, realtime)  # before "monitoring":
+        log.info("monitoring %s (analysis %.1f fps)",  # tests wait for it to lock the screen
+                 source.video or f"camera {config.camera.index}", config.analysis.fps)
+        try:
+            stats = run_loop(
+                frames, pipeline, sinks, stop, retry_camera=source.video is None,
+                retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock,
+                pace=pace, on_fault=live.camera_fault, gate=gate)
+        finally:
+            for watcher in watchers:
+                watcher.close()
     if shown is not None:
         shown.stop()
     if inhibition is not None:

@@ -38,6 +38,7 @@ from .core.history_store import (
 
 if TYPE_CHECKING:
     from .core.calibration import Baseline
+    from .core.pauses import Pause
     from .core.pipeline import StepResult
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # extreme one stretch was, so severities are capped there before averaging.
 SEVERITY_CAP = 2.0
 STEP_CAP_FACTOR = 2.0  # a frame counts for at most this many usual steps
+PAUSED_WRITE_EVERY_S = 10.0  # a long pause's span is written this often, not every second
 RECENT_STEPS = 15  # how many frame intervals the "usual step" is the median of
 _RECORDED_EVENTS = (EventKind.ALERT, EventKind.BREAK_DUE, EventKind.BREAK_TAKEN)
 _FLUSH_ON = _RECORDED_EVENTS + (EventKind.SLOUCH_END,)
@@ -148,6 +150,8 @@ class HistoryRecorder:
         self._slouch: Span | None = None
         self._events: list[HistoryEvent] = []
         self._unsure: list[tuple[_Frame, float]] = []
+        self._paused: Span | None = None  # the camera closed for another app (a call)
+        self._paused_written_s = -math.inf
         self._closed = False
 
     def wall(self, t_s: float) -> float:
@@ -173,11 +177,51 @@ class HistoryRecorder:
         if flush:
             self._flush(frame.wall_s)
 
+    def paused(self, pause: Pause | None, t_s: float, events: tuple[Event, ...] = ()) -> None:
+        """The monitor closed the camera for `pause` at frame time `t_s` (None: it is over,
+        with `events` such as the end of a slouch interrupted by the pause).
+
+        A pause that is not an absence (another app has the camera: a call) is neither
+        present nor away: no minute counts it, a `paused` span records it. An away pause
+        (locked screen) needs nothing here: it comes as frames without a person."""
+        if pause is None or pause.away:
+            self._end_pause()
+            if events and self._t0 is not None:
+                for event in events:
+                    self._on_event(event, self.wall(t_s))
+                self._flush(self.wall(t_s))
+            return
+        if self._t0 is None:
+            self._t0 = t_s
+            if self.origin_epoch_s is None:
+                self.origin_epoch_s = time.time()
+        at = self.wall(t_s)
+        if self._paused is None:
+            if self._pending is not None:  # the last frame lasted until the pause at most
+                self._settle(self._pending, self._duration(at - self._pending.wall_s))
+                self._pending = None
+            self._resolve_unsure(left=False)
+            self._paused = Span("paused", at, at)
+        else:
+            self._paused = replace(self._paused, end_s=max(self._paused.end_s, at))
+        if at - self._paused_written_s >= PAUSED_WRITE_EVERY_S:
+            self._paused_written_s = at
+            self.store.heartbeat(self._paused)
+            self._flush(at)
+
+    def _end_pause(self) -> None:
+        if self._paused is not None:
+            self.store.heartbeat(self._paused)
+            self.store.commit()
+            self._paused = None
+            self._paused_written_s = -math.inf
+
     def close(self) -> None:
         """Records the partial minute and open spans; safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        self._end_pause()
         end_s = None
         if self._pending is not None:
             usual = statistics.median(self._steps) if self._steps else 0.0

@@ -5,7 +5,8 @@
                ScheduledSource -----+   +----- camera faults (monitor.run's on_fault)
 
 The file is written only when the shown state changes (upright / slouching / away /
-paused / off hours / camera problem), never per frame, and removed when the monitor stops. A
+paused (snoozed, or the camera closed for a call or a locked screen) / off hours /
+camera problem), never per frame, and removed when the monitor stops. A
 monitor that was killed leaves its file behind: readers trust it only while the lock in
 `monitor.lock` is held by the PID the file names (instance.holder).
 """
@@ -26,6 +27,7 @@ from .core.errors import UserError
 from .storage import atomic_write_text
 
 if TYPE_CHECKING:
+    from .core.pauses import Pause
     from .core.pipeline import StepResult
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 UPRIGHT, SLOUCHING, AWAY = "upright", "slouching", "away"
 OFF_HOURS, CAMERA_PROBLEM, STARTING = "off hours", "camera problem", "starting"
 PAUSED = "paused"
+POSTURES = (UPRIGHT, SLOUCHING, AWAY, STARTING)  # a snooze's detail; a pause's is its reason
 INHIBITED = "notifications inhibited: alerts held"  # a detail beside the posture
 _SHOWN = {State.UPRIGHT: UPRIGHT, State.SLOUCHING: SLOUCHING, State.ALERTED: SLOUCHING,
           State.AWAY: AWAY}
@@ -91,6 +94,7 @@ class LiveStatus:
         self._posture = STARTING
         self._off_hours = False
         self._problem = ""
+        self._pause_why = ""  # the pause gate's reason (pause_gate.py), e.g. "screen locked"
         self.current = LiveState(os.getpid(), STARTING, clock(), camera=camera)
         self._write(self.current)
 
@@ -130,6 +134,13 @@ class LiveStatus:
         for listener in listeners:
             listener(current)
 
+    def paused(self, pause: Pause | None, _t_s: float, _events: tuple = ()) -> None:
+        """The monitor closed the camera for `pause` (None: it is over): "paused: why"."""
+        why = pause.why if pause is not None else ""
+        if why != self._pause_why:
+            self._pause_why = why
+            self._publish()
+
     def camera_fault(self, message: str) -> None:
         self._problem = message
         self._publish()
@@ -142,6 +153,8 @@ class LiveStatus:
     def _publish(self) -> None:
         if self._off_hours:
             state, detail = OFF_HOURS, ""
+        elif self._pause_why:
+            state, detail = PAUSED, self._pause_why
         elif self._problem:
             state, detail = CAMERA_PROBLEM, self._problem
         elif self._paused:

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class CameraError(UserError):
-    """The camera cannot be opened or stopped delivering frames."""
+    """The camera cannot be opened or stopped delivering frames; `busy`: it opened but gives
+    no picture, as when another app (a video call) streams from it."""
+
+    busy = False
 
 
 class FrameSource(Protocol):
@@ -162,9 +165,11 @@ class CameraSource(_Closing):
         self._capture = capture
         if not self._grab_ok():
             self._release()
-            raise CameraError(f"camera {self.index} is busy or gives no picture",
-                              hint="another app, e.g. a video call, may be using it; "
-                                   "--duty-cycle shares the camera")
+            error = CameraError(f"camera {self.index} is busy or gives no picture",
+                                hint="another app, e.g. a video call, may be using it; "
+                                     "--duty-cycle shares the camera")
+            error.busy = True
+            raise error
 
     def _release(self) -> None:
         if self._capture is not None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .icons import COLOURS, draw_icon
-from .live import PAUSED, LiveState, LiveStatus
+from .live import PAUSED, POSTURES, LiveState, LiveStatus
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,9 @@ class TrayActions:
 
 def tooltip(state: LiveState) -> str:
     since = f" since {datetime.fromtimestamp(state.since_epoch_s):%H:%M}"
-    detail = f": {state.detail}" if state.state != PAUSED and state.detail else ""
+    # A snooze's detail is the posture underneath (not worth a tooltip); a pause's is why.
+    snoozed = state.state == PAUSED and state.detail in POSTURES
+    detail = f": {state.detail}" if state.detail and not snoozed else ""
     profile = f" (profile {state.profile})" if state.profile else ""
     return f"posture-cam: {state.state}{since}{detail}{profile}"
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .core.calibration import Baseline
     from .live import LiveStatus
     from .notify import Notifier
+    from .pause_gate import PauseGate
     from .pose import PoseEstimator
     from .sources import FrameSource
 
@@ -205,6 +206,30 @@ def make_live_status(env: Env, config: Config, spec: SourceSpec,
 
 def _camera_index(config: Config, spec: SourceSpec) -> int:
     return config.camera.index if spec.camera is None else spec.camera
+
+
+def start_pause_watchers(config: Config, spec: SourceSpec,
+                         realtime: bool) -> tuple[PauseGate | None, list[Any]]:
+    """The pause gate of `monitor` and its running watchers (close them when done):
+    another app on the camera (camera_users.py), a locked screen or suspend
+    (session_watch.py). A video file pauses only with --realtime (its timeline follows
+    the clock), and is watched for "camera users" only when `camera.device` names a file."""
+    from .camera_users import CameraUserWatch, device_path
+    from .pause_gate import PauseGate
+    from .session_watch import SessionWatch
+
+    camera = spec.video is None
+    if not (camera or realtime):
+        return None, []
+    watch_users = config.camera.pause_when_in_use and (camera or bool(config.camera.device))
+    can_scan = CameraUserWatch.available()
+    gate = PauseGate(busy_camera_pauses=watch_users and camera and not can_scan)
+    watchers: list[Any] = []
+    if watch_users and can_scan:
+        device = device_path(_camera_index(config, spec), config.camera.device)
+        watchers.append(CameraUserWatch(device, gate, config.camera.in_use_check_s).start())
+    watchers.append(SessionWatch(gate).start())
+    return gate, watchers
 
 
 def with_schedule(open_frames: Callable[[], FrameSource], config: Config, *, live: bool,

@@ -152,6 +152,17 @@ class SlouchDetector:
             self.state = State.ALERTED
         return events
 
+    def resume(self, paused_at: float, now: float) -> list[Event]:
+        """After a pause that was no absence (another app had the camera, core/pauses.py):
+        a slouch in progress ended when the camera closed, so neither its span nor its
+        alert clock runs through the call; the posture is judged afresh from `now`."""
+        events = self._end_slouch(paused_at)
+        if self.state is not State.AWAY:
+            self.state = State.UPRIGHT
+            self._last_seen_t = now  # an empty frame next is not an absence since the call
+        self._slouched_until = None
+        return events
+
     def _start_slouch(self, t: float, worst: tuple[Posture, float], now: float) -> None:
         self.state = State.SLOUCHING
         self._slouch_start = t

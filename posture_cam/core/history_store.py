@@ -8,7 +8,8 @@ What is kept (never an image, never a landmark):
                 inhibited), movement reminders (repeat >= 1: the previous one was
                 ignored), breaks taken
   spans         time ranges that grow while a state lasts ("heartbeat" merging, as in
-                ActivityWatch): `present` (at the desk) and `slouch` (with its worst posture)
+                ActivityWatch): `present` (at the desk), `slouch` (with its worst posture)
+                and `paused` (another app had the camera: neither present nor away)
   calibrations  when a baseline was recorded, in which view, from how many frames
   routines      each break routine (`posture-cam exercise`): when, how long, whether it
                 finished, and per move the reps, hold time, or why it was skipped
@@ -62,7 +63,7 @@ class HistoryEvent:
 
 @dataclass(frozen=True)
 class Span:
-    """A state that lasted from start_s to end_s: kind `present` or `slouch`."""
+    """A state that lasted from start_s to end_s: kind `present`, `slouch` or `paused`."""
 
     kind: str
     start_s: float

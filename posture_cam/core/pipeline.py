@@ -92,6 +92,12 @@ class Pipeline:
         return StepResult(sample, decision.state, tuple(events), pose_frame,
                           self.sitting.sitting_s(sample.t_s), decision.looks_slouched, image)
 
+    def resume(self, paused_at_s: float, t_s: float) -> list[Event]:
+        """The camera is back after a pause that was no absence (a call): its events (a
+        slouch that ended when the camera closed). The sitting clock runs on: a call is
+        sitting."""
+        return self.slouch.resume(paused_at_s, t_s)
+
     def gap(self, t_s: float) -> StepResult:
         """No picture at all (camera lost): count it as nobody in view."""
         return self.step_pose(PoseFrame(t_s, 0, 0, ()))

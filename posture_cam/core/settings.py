@@ -34,6 +34,14 @@ class CameraConfig:
                                 "`burst_every_s` seconds, so video calls can use it")
     burst_every_s: float = _setting(10.0, "seconds between bursts in duty-cycle mode", 2, 600)
     retry_max_s: float = _setting(60.0, "longest wait between attempts to reopen a camera", 1, 3600)
+    pause_when_in_use: bool = _setting(
+        True, "close the camera and pause while another app (a video call) has it open "
+        "(Linux: seen in /proc; elsewhere: when the camera answers busy)")
+    device: str = _setting(
+        "", "the camera's device file watched for other apps; empty = /dev/videoN for "
+        "`index` N (a video source is watched only when this is set)")
+    in_use_check_s: float = _setting(
+        2.0, "seconds between checks whether another app has the camera", 0.2, 60)
 
 
 @dataclass(frozen=True)
