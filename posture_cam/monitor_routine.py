@@ -12,8 +12,9 @@ anyway:
                              command), whose change the pipeline hears (`routine_done`) and
                              restarts the sitting clock; the result by notification
 
-While it runs, posture notifications are quiet (Alerter.quiet: the moves look like
-slouches) and the analysis rate is pinned at the routine's rate (AdaptivePace.hold). The
+While it runs, posture is not judged (Pipeline.exercising: the moves look like slouches,
+so no slouch starts and the history counts those minutes as at the desk, not slouched),
+posture notifications are quiet (Alerter.quiet) and the analysis rate is pinned at the routine's rate (AdaptivePace.hold). The
 neutral pose is the monitor's calibration, not the first seconds: the monitor is already
 calibrated for this camera and the user is mid-session, with no time set aside to sit still.
 """
@@ -116,6 +117,8 @@ class MonitorRoutine:
             return False
         self._routine = start_routine(self.specs, baseline, t_s, self.min_visibility)
         self._announce = Announcer(self._tell_move)
+        assert self.pipeline is not None
+        self.pipeline.exercising = True  # the moves are no slouches (core/pipeline.py)
         if self.alerter is not None:
             self.alerter.quiet(QUIET_WHY)
         if self.pace is not None:
@@ -142,6 +145,8 @@ class MonitorRoutine:
         outcome = finish_routine(routine, CALIBRATION, stopped)
         self._routine, self._announce, self.outcome = None, None, outcome
         self._close_display()
+        if self.pipeline is not None:
+            self.pipeline.exercising = False
         if self.alerter is not None:
             self.alerter.quiet("")
         if self.pace is not None:

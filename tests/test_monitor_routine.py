@@ -114,6 +114,40 @@ def test_a_requested_routine_counts_the_monitors_frames_records_it_and_restarts_
     assert pipeline.sitting.sitting_s(taken[0].t_s + 5.0) == pytest.approx(5.0)
 
 
+
+def hunched(t_s: float):
+    """Leaning toward the camera: what a chin tuck or standing up can look like to it."""
+    return frame_of(make_pose(image_size=SIZE, trunk_forward_deg=30.0),
+                    t_s=t_s, image_size=SIZE)
+
+
+def test_the_routines_moves_are_not_judged_as_slouches_nor_recorded_as_slouched(monitor):
+    from posture_cam.history import HistoryRecorder
+
+    pipeline, sink, _alerter, _pace, _told, feed, tmp_path = monitor
+    recorder = HistoryRecorder(tmp_path / "moves.sqlite3", 1_800_000_000.0)
+    record = lambda frames: [recorder.handle(r) for r in feed(frames)]  # noqa: E731
+    record(seated(i * 1.0) for i in range(10))
+    record(hunched(10.0 + i * 0.5) for i in range(30))  # at the desk: a slouch starts
+    assert pipeline.slouch.slouching
+    sink.request()
+    record([hunched(25.0)])  # the routine starts on this frame...
+    during = feed(hunched(25.1 + i * STEP_S) for i in range(250))  # ...25 s of it
+    for result in during:
+        recorder.handle(result)
+    assert sink.running
+    ended = [e for e in during[0].events if e.kind is EventKind.SLOUCH_END]
+    assert len(ended) == 1 and ended[0].t_s == pytest.approx(25.1)  # the slouch ends there
+    assert not [e for r in during for e in r.events
+                if e.kind in (EventKind.SLOUCH_START, EventKind.ALERT)]
+    assert {r.state.value for r in during} == {"upright"}
+    recorder.close()
+    db = sqlite3.connect(tmp_path / "moves.sqlite3")
+    rows = db.execute("SELECT present_s, slouched_s FROM minutes").fetchall()
+    (present_s, slouched_s), = rows  # one minute: 10 s upright, 15 s slouched, the routine
+    assert present_s == pytest.approx(50.1, abs=0.6)
+    assert slouched_s <= 15.1  # the slouch's time ends where the routine began (25.1 s)
+
 def test_posture_alerts_and_reminders_are_quiet_while_the_routine_runs(monitor):
     pipeline, sink, alerter, _pace, _told, feed, _ = monitor
     sink.request()

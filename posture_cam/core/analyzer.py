@@ -32,7 +32,7 @@ part (its size is unreliable) and the frame's confidence.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -99,6 +99,12 @@ class PostureSample:
     @classmethod
     def nobody(cls, t_s: float) -> "PostureSample":
         return cls(t_s, False, 0, View.UNKNOWN, Readings(), Readings(), 0.0)
+
+    def unjudged(self) -> "PostureSample":
+        """This frame with the person seen but their posture not measured: what a frame
+        during a break routine is (the moves are not slouches)."""
+        return replace(self, readings=Readings(), severity=Readings(), confidence=0.0,
+                       misfit="")
 
     def worst(self) -> tuple[Posture, float]:
         """The kind of slouch furthest over its threshold, and its severity."""

@@ -73,6 +73,11 @@ class Pipeline:
         # asked once a frame: the length of a break routine finished since the last ask, or
         # None (the monitor sets it: a routine runs in another process, routine_record.py)
         self.routine_done: Callable[[], float | None] | None = None
+        # True while a break routine runs on these frames (monitor_routine.py): its moves
+        # look like slouches (a chin tuck, standing up) but are exercise, so posture is not
+        # judged meanwhile: no slouch starts, no minute counts as slouched or as near it.
+        self.exercising = False
+        self._was_exercising = False
 
     def step(self, frame: Frame) -> StepResult:
         assert self.detector is not None, "a pipeline without a detector replays poses only"
@@ -82,8 +87,14 @@ class Pipeline:
     def step_pose(self, pose_frame: PoseFrame, image: Any = None) -> StepResult:
         """The part after the model, for replaying recorded landmarks without it."""
         sample = self.analyzer.update(pose_frame)
+        events: list[Event] = []
+        if self.exercising:
+            if not self._was_exercising:  # a slouch under way ends where the routine starts
+                events += self.slouch.resume(sample.t_s, sample.t_s)
+            sample = sample.unjudged()
+        self._was_exercising = self.exercising
         decision = self.slouch.update(sample)
-        events = list(decision.events)
+        events += decision.events
         events += self.sitting.update(sample.t_s, decision.state is not State.AWAY, events)
         routine_s = self.routine_done() if self.routine_done is not None else None
         if routine_s is not None:
