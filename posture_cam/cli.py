@@ -315,16 +315,18 @@ def dispatch(args: argparse.Namespace, env: Env) -> int:
         return commands.calibrate(env, _settings(args, env.paths), _source(args), args.seconds,
                                   _optional_path(args.output), model, args.profile)
     if command == "monitor":
-        commands.start_monitor_log(env)
+        from . import monitor_command
+
+        monitor_command.start_monitor_log(env)
         try:
             config = _settings(args, env.paths)
         except UserError as exc:
-            commands.tell_start_failure(None, exc)
+            monitor_command.tell_start_failure(None, exc)
             raise
-        return commands.monitor(env, config, _source(args),
-                                _optional_path(args.calibration), args.preview, args.realtime,
-                                _optional_path(args.history), not args.no_history, model,
-                                tray=args.tray)
+        return monitor_command.monitor(env, config, _source(args),
+                                      _optional_path(args.calibration), args.preview,
+                                      args.realtime, _optional_path(args.history),
+                                      not args.no_history, model, tray=args.tray)
     if command == "replay":
         if (args.video is None) == (args.source_video is None):
             raise UserError("replay takes one video: FILE or --source FILE")

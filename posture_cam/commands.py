@@ -1,4 +1,5 @@
 """The commands, each a function of typed arguments: connect the parts wiring.py builds.
+`monitor`, the one with many parts, has a module of its own (monitor_command.py).
 
 No analysis happens here, and nothing is built here: a command decides which parts to
 connect and what to tell the user.
@@ -7,7 +8,6 @@ connect and what to tell the user.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import signal
 import time
 from datetime import datetime
@@ -17,8 +17,7 @@ from typing import Any, Sequence
 from .core.errors import UserError
 from .core.settings import Config
 from .wiring import (Env, SourceSpec, baseline_from_video, calibration_fps, history_path,
-                     load_calibration, make_alerter, make_live_status, open_estimator,
-                     open_inhibition_watch, open_source, start_pause_watchers, start_tray,
+                     load_calibration, make_alerter, open_estimator, open_source,
                      with_schedule)
 
 log = logging.getLogger("posture_cam")
@@ -99,216 +98,6 @@ def _record_calibration(env: Env, config: Config, baseline: Any) -> None:
         log.warning("calibration saved, but not noted in the history: %s", exc)
 
 
-# --- monitor -----------------------------------------------------------------------------
-
-def _log_to_file(path: Path) -> None:
-    from .storage import make_private_dir
-
-    make_private_dir(path.parent)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handler.setLevel(logging.INFO)
-    handler.posture_cam_log = True  # type: ignore[attr-defined]
-    # A log line that cannot be written (full disk) is dropped, not printed as a traceback;
-    # the same message still reaches the terminal handler.
-    logging.raiseExceptions = False
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "posture_cam_log", False)]:
-        root.removeHandler(old)  # one log file per process, even when main() runs twice
-        old.close()
-    root.addHandler(handler)
-    if root.level > logging.INFO:
-        root.setLevel(logging.INFO)
-        for other in root.handlers:
-            if other is not handler and other.level == logging.NOTSET:
-                other.setLevel(logging.WARNING)
-
-
-def start_monitor_log(env: Env) -> None:
-    """The log a monitor started at login (no terminal) leaves: set up before anything can
-    fail, so a failed start is in `monitor.log` too."""
-    from .storage import why
-
-    try:
-        _log_to_file(env.paths.log_file)
-    except UserError as exc:
-        log.warning("no log file (%s); messages go to the terminal only", exc)
-    except OSError as exc:
-        log.warning("no log file (cannot write %s: %s); messages go to the terminal only",
-                    env.paths.log_file, why(exc))
-
-
-def tell_start_failure(config: Config | None, problem: UserError) -> None:
-    """One desktop notification when the monitor cannot start: at login nobody reads a
-    terminal. Without a desktop the printed and logged error is all there is."""
-    if config is not None and config.notify.backend == "terminal":
-        return
-    from .notify import desktop_backend_status, desktop_chain
-
-    status = desktop_backend_status()
-    if not status.available:
-        return
-    for notifier in desktop_chain(status):
-        try:
-            if notifier.notify("posture-cam could not start", str(problem)):
-                return
-        except Exception:  # noqa: BLE001 - the error itself is logged and printed already
-            log.debug("the start failure could not be notified", exc_info=True)
-
-
-def monitor(env: Env, config: Config, source: SourceSpec, calibration: Path | None = None,
-            preview: bool = False, realtime: bool = False, history: Path | None = None,
-            record_history: bool = True, model: Path | None = None, tray: bool = False) -> int:
-    from .instance import MonitorLock
-
-    lock = MonitorLock(env.paths.lock_file)
-    try:
-        if (source.loop or realtime) and source.video is None:
-            raise UserError("--loop and --realtime need --source VIDEO")
-        profiles = _profiles_to_choose(env, calibration)
-        baseline = (profiles[_initial(profiles)] if profiles
-                    else load_calibration(env.paths, calibration))
-        if source.video is not None:
-            from .sources import VideoFileSource
-
-            VideoFileSource(source.video).close()  # a bad file: one line, before any output
-        lock.acquire()
-    except UserError as exc:
-        tell_start_failure(config, exc)
-        raise
-    try:
-        return _monitor_locked(env, config, source, baseline, preview, realtime, history,
-                               record_history, model, tray or config.ui.tray, profiles)
-    finally:
-        lock.release()
-
-
-def _profiles_to_choose(env: Env, calibration: Path | None) -> dict[str, Any]:
-    """The profiles the monitor chooses from: none (one calibration) with --calibration
-    or while no named profile exists, else every readable one."""
-    from .profiles import load_profiles, profile_names
-
-    names = profile_names(env.paths)
-    if calibration is not None or names in ([], ["default"]):
-        return {}
-    profiles = load_profiles(env.paths)
-    if not profiles:
-        raise UserError("no calibration profile could be read",
-                        hint="run `posture-cam calibrate --profile NAME` again")
-    return profiles
-
-
-def _initial(profiles: dict[str, Any]) -> str:
-    from .profiles import initial_profile
-
-    return initial_profile(profiles)
-
-
-def _profile_switch(config: Config, profiles: dict[str, Any], tell: Any,
-                    on_choice: Any) -> Any:
-    from .profiles import ProfileSwitch
-
-    start = _initial(profiles)
-    log.info("calibration profiles: %s; starting with %s until the first seconds are seen",
-             ", ".join(profiles), start)
-    return ProfileSwitch(profiles, config, start, tell, on_choice)
-
-
-def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
-                    preview: bool, realtime: bool, history: Path | None,
-                    record_history: bool, model: Path | None, tray: bool = False,
-                    profiles: dict[str, Any] | None = None) -> int:
-    from .core.pace import AdaptivePace
-    from .core.pipeline import build_pipeline
-    from .monitor import StopFlag, run as run_loop
-    from .monitor_routine import routine_sink
-
-    stop = StopFlag()
-    stop.install()
-    from .actions import ActionInbox
-    from .privacy import tighten
-
-    where = history_path(env.paths, config, history)
-    tighten(env.paths, where)
-    inhibition = open_inhibition_watch(config)  # the desktop's Do Not Disturb
-    live = make_live_status(env, config, source,
-                            inhibition.inhibited if inhibition is not None else None)
-    inbox = ActionInbox(env.paths.snooze_file)  # what notification buttons ask for
-    alerter = make_alerter(config, env.paths, inbox, inhibition)
-    pace = AdaptivePace(config.analysis.fps, config.analysis.calm_fps)
-    # the break routine on these frames (the reminder's button, the tray): before the
-    # alerter, so that posture notifications are quiet from its first frame. Its window
-    # only without the tray: OpenCV's Qt window beside the tray's GTK loop crashed the
-    # monitor (SIGSEGV, tests/test_tray.py), so with a tray it is notifications only.
-    routine = routine_sink(config, alerter.notifier.notify,
-                           where if config.history.enabled and record_history else None,
-                           env.paths.routine_file, alerter, pace, window=not tray)
-    inbox.start_routine = routine.request
-    sinks: list[Any] = [inbox, routine, alerter, live]  # the alerter before the history: it asks
-    switch = None
-    if profiles:  # first of all: the frames after a choice use the chosen profile
-        switch = _profile_switch(config, profiles, alerter.notifier.notify,
-                                 lambda choice: live.profile(choice.name))
-        live.profile(switch.current)
-        sinks.insert(0, switch)
-    if config.history.enabled and record_history:
-        from .history import HistoryRecorder, prune_history
-
-        prune_history(where, config.history.keep_days)
-        sinks.append(HistoryRecorder(
-            where, None, start_unwritable=True, held=alerter.was_held,
-            tell=lambda problem: alerter.notifier.notify("posture-cam history", problem)))
-    if preview:
-        from .preview import PreviewWindow, display_available
-
-        if display_available():
-            sinks.append(PreviewWindow(stop, config.analysis.min_visibility))
-        else:
-            log.warning("no display: --preview ignored")
-    clock = time.monotonic
-    with open_estimator(config, model) as estimator:
-        pipeline = build_pipeline(estimator, baseline, config)
-        if switch is not None:
-            switch.pipeline = pipeline
-        pipeline.routine_done = _routine_watch(env)
-        inbox.sitting = pipeline.sitting
-        routine.pipeline = pipeline
-        shown = (start_tray(env, config, live, stop, sinks, pipeline, alerter.notifier.notify,
-                            history, routine.request) if tray else None)
-        camera = source.video is None
-        frames = with_schedule(
-            lambda: open_source(config, source, config.analysis.fps, clock, stop.wait),
-            config, live=camera, wall_offset_s=time.time() - (clock() if camera else 0.0),
-            wait=stop.wait, on_off_hours=lambda off: _off_hours(off, live, inbox))
-        gate, watchers = start_pause_watchers(config, source, realtime)  # before "monitoring":
-        log.info("monitoring %s (analysis %.1f fps)",  # tests wait for it to lock the screen
-                 source.video or f"camera {config.camera.index}", config.analysis.fps)
-        try:
-            stats = run_loop(
-                frames, pipeline, sinks, stop, retry_camera=source.video is None,
-                retry_max_s=config.camera.retry_max_s, realtime=realtime, clock=clock,
-                pace=pace, on_fault=live.camera_fault, gate=gate)
-        finally:
-            for watcher in watchers:
-                watcher.close()
-    if shown is not None:
-        shown.stop()
-    if inhibition is not None:
-        inhibition.close()
-    log.info("stopped after %d analysed frames%s", stats.frames,
-             f" ({stop.signal_name})" if stop.signal_name else "")
-    return 0
-
-
-def _off_hours(off: bool, live: Any, inbox: Any) -> None:
-    """Off hours are shown; and they were a break: at the start of the working hours the
-    sitting clock starts again (else a night at home would end in a reminder at 9:00)."""
-    was_off = live.current.state == "off hours"
-    live.off_hours(off)
-    if was_off and not off:
-        inbox.restart_sitting("the hours off")
-
-
 # --- replay ------------------------------------------------------------------------------
 
 def replay(env: Env, config: Config, video: Path, calibration: Path | None = None,
@@ -323,9 +112,10 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
     from .sources import VideoFileSource
 
     fps = config.analysis.fps
+    from .profiles import initial_profile, load_profiles, profile_switch
+
     profiles: dict[str, Any] = {}
     if use_profiles:
-        from .profiles import load_profiles
 
         if calibration is not None:
             raise UserError("give --profiles or --calibration FILE, not both")
@@ -343,7 +133,7 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
         sinks.append(HistoryRecorder(history_path(env.paths, config, history), origin))
     with open_estimator(config, model) as estimator:
         if profiles:
-            baseline = profiles[_initial(profiles)]
+            baseline = profiles[initial_profile(profiles)]
         elif calibration:
             baseline = load_calibration(env.paths, calibration)
         else:
@@ -367,7 +157,7 @@ def replay(env: Env, config: Config, video: Path, calibration: Path | None = Non
         sinks.insert(1, alerter)
         pipeline = build_pipeline(estimator, baseline, config)
         if profiles:
-            switch = _profile_switch(config, profiles, alerter.notifier.notify,
+            switch = profile_switch(config, profiles, alerter.notifier.notify,
                                      _replay_choice_printer(list(sinks), timeline))
             switch.pipeline = pipeline
             sinks.insert(0, switch)
@@ -542,13 +332,6 @@ def autostart(env: Env, action: str) -> int:
 
 
 # --- exercise (the break routine) --------------------------------------------------------
-
-def _routine_watch(env: Env) -> Any:
-    """The monitor hears of a break routine finished in another process (routine_record.py)."""
-    from .routine_record import RoutineWatch
-
-    return RoutineWatch(env.paths.routine_file).poll
-
 
 def _camera_hint(env: Env, source: SourceSpec, exc: UserError) -> UserError:
     """A camera the running monitor holds: say so (the monitor keeps it unless it runs

@@ -115,6 +115,29 @@ def initial_profile(profiles: dict[str, Baseline]) -> str:
     return DEFAULT_PROFILE if DEFAULT_PROFILE in profiles else sorted(profiles)[0]
 
 
+def profiles_to_choose(paths: Paths, calibration: Path | None) -> dict[str, Baseline]:
+    """The profiles the monitor chooses from: none (one calibration) with --calibration
+    or while no named profile exists, else every readable one."""
+    names = profile_names(paths)
+    if calibration is not None or names in ([], [DEFAULT_PROFILE]):
+        return {}
+    profiles = load_profiles(paths)
+    if not profiles:
+        raise UserError("no calibration profile could be read",
+                        hint="run `posture-cam calibrate --profile NAME` again")
+    return profiles
+
+
+def profile_switch(config: Any, profiles: dict[str, Baseline],
+                   tell: Callable[[str, str], object] | None,
+                   on_choice: Callable[[Choice], None] | None) -> "ProfileSwitch":
+    """The sink that chooses among `profiles`, starting with `initial_profile`."""
+    start = initial_profile(profiles)
+    log.info("calibration profiles: %s; starting with %s until the first seconds are seen",
+             ", ".join(profiles), start)
+    return ProfileSwitch(profiles, config, start, tell, on_choice)
+
+
 class ProfileSwitch:
     """A monitor sink (see the module docstring). Put it first: the frames after a choice
     are analysed with the chosen profile."""

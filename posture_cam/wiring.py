@@ -194,10 +194,8 @@ def make_live_status(env: Env, config: Config, spec: SourceSpec,
                      inhibited: Callable[[], bool] | None = None) -> LiveStatus:
     """The running monitor's published state (status.json), for `status` and the tray;
     `inhibited()`: whether alerts are held for the desktop's Do Not Disturb."""
-    from .live import LiveStatus
-    from .notify import Notifier
-
     from .control import SnoozeWatch
+    from .live import LiveStatus
 
     camera = str(spec.video) if spec.video else f"camera {_camera_index(config, spec)}"
     return LiveStatus(env.paths.status_file, camera,

@@ -123,7 +123,7 @@ def test_a_live_camera_is_closed_off_hours_and_reopened_when_they_begin():
 
 def test_the_hours_off_count_as_a_break_when_work_begins_again(tmp_path, steps):
     from posture_cam.actions import ActionInbox
-    from posture_cam.commands import _off_hours
+    from posture_cam.monitor_command import off_hours
     from posture_cam.core.breaks import SittingTimer
     from posture_cam.live import LiveStatus
 
@@ -131,13 +131,13 @@ def test_the_hours_off_count_as_a_break_when_work_begins_again(tmp_path, steps):
     inbox.sitting = timer
     for t in range(0, 600, 10):  # ten minutes at the desk before 18:00
         timer.update(float(t), True)
-    _off_hours(False, live, inbox)  # working hours at start-up: nothing to restart
+    off_hours(False, live, inbox)  # working hours at start-up: nothing to restart
     [frame] = steps([(0.5, "upright")], t0_s=600.0)
     inbox.handle(frame)
     assert timer.sitting_s(600.0) == 600.0
-    _off_hours(True, live, inbox)
+    off_hours(True, live, inbox)
     assert live.current.state == "off hours"
-    _off_hours(False, live, inbox)  # the next morning
+    off_hours(False, live, inbox)  # the next morning
     [frame] = steps([(0.5, "upright")], t0_s=54_000.0)
     inbox.handle(frame)
     assert timer.sitting_s(54_010.0) == 10.0
