@@ -26,6 +26,8 @@ from .core.settings import DEFAULT_MODEL_VARIANT, MODEL_VARIANTS
 log = logging.getLogger(__name__)
 
 REQUIRED_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+# Variants left out of the package (pyproject's data-files) for their size: built on demand.
+NOT_SHIPPED = ("heavy",)
 
 
 def model_file_name(variant: str) -> str:
@@ -68,11 +70,13 @@ def check_model(path: Path) -> None:
     """Clear errors for a missing, truncated or foreign model file, before MediaPipe sees it."""
     if not path.exists():
         variant = next((v for v in MODEL_VARIANTS if path.name == model_file_name(v)), None)
+        build = (f"build it in a posture-cam checkout: python models/build_model.py "
+                 f"--variant {variant} --out {path}")
         raise UserError(f"pose model {path} is missing",
-                        hint=f"build it with `python models/build_model.py --variant {variant} "
-                             f"--out {path}` (it downloads the models), or reinstall posture-cam"
-                        if variant else "check the path, or pick a bundled model: "
-                        + ", ".join(MODEL_VARIANTS))
+                        hint=("check the path, or pick a bundled model: "
+                              + ", ".join(MODEL_VARIANTS)) if variant is None
+                        else build if variant in NOT_SHIPPED
+                        else f"reinstall posture-cam, or {build}")
     if not zipfile.is_zipfile(path):
         raise UserError(f"pose model {path} is not a MediaPipe .task bundle (corrupt?)",
                         hint="rebuild it with models/build_model.py or pass --model PATH")

@@ -7,7 +7,7 @@ import pytest
 from posture_cam.config import settings_from
 from posture_cam.core.errors import UserError
 from posture_cam.core.settings import MODEL_VARIANTS, config_from_mapping
-from posture_cam.pose import bundled_model_path, default_model_path
+from posture_cam.pose import bundled_model_path, check_model, default_model_path
 from posture_cam.wiring import model_path
 
 pytestmark = pytest.mark.unit
@@ -47,3 +47,9 @@ def test_settings_refuse_a_name_that_is_neither_a_variant_nor_a_file():
     with pytest.raises(UserError, match="analysis.model") as error:
         settings_from(None, ["analysis.model='heavyy'"])
     assert "lite, full, heavy" in (error.value.hint or "")
+
+
+def test_a_missing_heavy_bundle_says_how_to_build_it(tmp_path):
+    with pytest.raises(UserError, match="missing") as error:
+        check_model(tmp_path / "pose_landmarker_heavy.task")
+    assert "build_model.py --variant heavy" in (error.value.hint or "")
