@@ -11,7 +11,7 @@ Sections (one run, same frames; all but `models` by default):
   models    each bundled pose model that is present (lite, full, heavy): the bare floor
             below, in interleaved rounds, and its ratio to full; RSS of a bare landmarker
             after 100 frames (its own process); peak RSS of `posture-cam replay --model`
-            (what /usr/bin/time -f %M reports).
+            (/usr/bin/time -f %M).
   floor     bare PoseLandmarker.detect_for_video on pre-decoded RGB mp.Images (the floor),
             vs the whole pipeline (decode, colour conversion, pose, analysis, decision:
             Pipeline.step fed by VideoFileSource(analysis_fps=0)), as a ratio; plus where
@@ -507,14 +507,13 @@ with vision.PoseLandmarker.create_from_options(options) as landmarker:
 
 
 def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
-    """Peak RSS of a child process (ru_maxrss from wait4, as /usr/bin/time -f %M)."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=env, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{command[3:5]} failed with exit status {proc.returncode}")
-    return usage.ru_maxrss / 1024
+    """Peak RSS of a command, by /usr/bin/time -f %M. Not wait4's ru_maxrss of our own
+    child: Linux counts the RSS of the forked copy of this (large) process before exec."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *command],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+                       check=True)
+        return int(out.read().split()[-1]) / 1024
 
 
 def bench_models(report: Report, clip: Path, calibration: Path, env: dict[str, str],
