@@ -37,11 +37,14 @@ def model_file_name(variant: str) -> str:
 def bundled_model_path(variant: str = DEFAULT_MODEL_VARIANT) -> Path:
     """A bundled model: beside the package in a checkout (editable install), else where
     pip put the wheel's data files (<prefix>/share/posture-cam/models). The heavy one is
-    not shipped (30 MB); models/build_model.py --variant heavy writes it there."""
+    not shipped (30 MB); models/build_model.py --variant heavy writes it there. A missing
+    file is looked for where it belongs, so the error names the place to put it."""
     name = model_file_name(variant)
     checkout = Path(__file__).resolve().parent.parent / "models" / name
     installed = Path(sys.prefix) / "share" / "posture-cam" / "models" / name
-    return checkout if checkout.exists() or not installed.exists() else installed
+    if checkout.exists() or installed.exists():
+        return checkout if checkout.exists() else installed
+    return checkout if checkout.parent.is_dir() else installed
 
 
 def default_model_path() -> Path:
