@@ -4,8 +4,14 @@
     python benchmarks/bench.py                               # samples/front_mixed_e.mp4, ~12 min
     python benchmarks/bench.py --clip my.mp4 --minutes 10    # longer monitor run
     python benchmarks/bench.py --only floor,startup          # some sections only
+    python benchmarks/bench.py --model lite                  # another pose model (NAME|PATH)
+    python benchmarks/bench.py --only models                 # lite vs full vs heavy (~5 min)
 
-Sections (one run, same frames):
+Sections (one run, same frames; all but `models` by default):
+  models    each bundled pose model that is present (lite, full, heavy): the bare floor
+            below, in interleaved rounds, and its ratio to full; RSS of a bare landmarker
+            after 100 frames (its own process); peak RSS of `posture-cam replay --model`
+            (/usr/bin/time -f %M).
   floor     bare PoseLandmarker.detect_for_video on pre-decoded RGB mp.Images (the floor),
             vs the whole pipeline (decode, colour conversion, pose, analysis, decision:
             Pipeline.step fed by VideoFileSource(analysis_fps=0)), as a ratio; plus where
@@ -41,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # fake_camera.py
 
-SECTIONS = ("floor", "replay", "startup", "monitor", "duty")
+SECTIONS = ("floor", "replay", "startup", "monitor", "duty", "models")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -103,20 +109,15 @@ class Report:
 
 # --- floor vs pipeline -----------------------------------------------------------------------
 
-def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
-                rounds: int) -> None:
+def floor_frames(clip: Path, max_frames: int) -> tuple[list, list, float]:
+    """(BGR frames, the same as ready RGB mp.Images shrunk as PoseEstimator does, fps)."""
     import cv2
     import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
 
-    from posture_cam.storage import load_baseline
-    from posture_cam.core.pipeline import build_pipeline
     from posture_cam.core.settings import Config
-    from posture_cam.pose import PoseEstimator, default_model_path
     from posture_cam.sources import VideoFileSource
 
-    config = Config()
-    width_limit = config.analysis.max_image_width
+    width_limit = Config().analysis.max_image_width
     with VideoFileSource(clip, analysis_fps=0) as source:
         bgr = [frame.image for _, frame in zip(range(max_frames), source.frames())]
     rgb_images = []
@@ -127,26 +128,51 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
                                interpolation=cv2.INTER_AREA)
         rgb_images.append(mp.Image(image_format=mp.ImageFormat.SRGB,
                                    data=cv2.cvtColor(image, cv2.COLOR_BGR2RGB)))
-    n = len(rgb_images)
-    fps = VideoFileSource(clip, 0).fps
-    baseline = load_baseline(calibration)
-    # The same options PoseEstimator uses (pose.py).
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(default_model_path())),
+    return bgr, rgb_images, VideoFileSource(clip, 0).fps
+
+
+def landmarker_options(model: Path):  # noqa: ANN201 - PoseLandmarkerOptions
+    """The same options PoseEstimator's tracker uses (pose.py)."""
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)),
         running_mode=vision.RunningMode.VIDEO, num_poses=1,
         min_pose_detection_confidence=0.5, min_pose_presence_confidence=0.5,
         min_tracking_confidence=0.5)
 
-    def floor_run() -> tuple[float, float]:
-        with vision.PoseLandmarker.create_from_options(options) as landmarker:
-            landmarker.detect_for_video(rgb_images[0], 0)  # graph warm-up, not timed
-            wall, cpu = time.perf_counter(), time.process_time()
-            for i, image in enumerate(rgb_images):
-                landmarker.detect_for_video(image, int(1000 + i * 1000 / fps))
-            return time.perf_counter() - wall, time.process_time() - cpu
+
+def floor_run(options, rgb_images: list, fps: float) -> tuple[float, float]:  # noqa: ANN001
+    """(wall s, process CPU s) of one bare detect_for_video pass over the frames."""
+    from mediapipe.tasks.python import vision
+
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        landmarker.detect_for_video(rgb_images[0], 0)  # graph warm-up, not timed
+        wall, cpu = time.perf_counter(), time.process_time()
+        for i, image in enumerate(rgb_images):
+            landmarker.detect_for_video(image, int(1000 + i * 1000 / fps))
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
+                rounds: int, model: Path) -> None:
+    import mediapipe as mp
+
+    from posture_cam.storage import load_baseline
+    from posture_cam.core.pipeline import build_pipeline
+    from posture_cam.core.settings import Config
+    from posture_cam.pose import PoseEstimator
+    from posture_cam.sources import VideoFileSource
+
+    config = Config()
+    width_limit = config.analysis.max_image_width
+    bgr, rgb_images, fps = floor_frames(clip, max_frames)
+    n = len(rgb_images)
+    baseline = load_baseline(calibration)
+    options = landmarker_options(model)
 
     def pipeline_run() -> tuple[float, float]:
-        with PoseEstimator(max_image_width=width_limit) as estimator:
+        with PoseEstimator(model, max_image_width=width_limit) as estimator:
             estimator.detect(bgr[0], -1.0)  # graph warm-up, not timed
             pipeline = build_pipeline(estimator, baseline, config)
             wall, cpu = time.perf_counter(), time.process_time()
@@ -157,7 +183,7 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
 
     floor_wall, floor_cpu, pipe_wall, pipe_cpu = [], [], [], []
     for _ in range(rounds):  # interleaved, so that a noisy neighbour hits both alike
-        w, c = floor_run()
+        w, c = floor_run(options, rgb_images, fps)
         floor_wall.append(w / n * 1e3)
         floor_cpu.append(c / n * 1e3)
         w, c = pipeline_run()
@@ -165,7 +191,7 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
         pipe_cpu.append(c / n * 1e3)
 
     # Where the difference goes: each stage outside the model, alone (CPU time per frame).
-    with PoseEstimator(max_image_width=width_limit) as estimator:
+    with PoseEstimator(model, max_image_width=width_limit) as estimator:
         cpu = time.process_time()
         with VideoFileSource(clip, analysis_fps=0) as source:
             for _, _frame in zip(range(n), source.frames()):
@@ -190,7 +216,8 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
         "ratio_cpu": pipe_ms / floor_ms, "ratio_wall": min(pipe_wall) / min(floor_wall),
         "decode_ms": decode_ms, "prepare_ms": prepare_ms, "analysis_decision_ms": after_ms}
     report.say(f"[floor] {n} frames of {clip.name} ({bgr[0].shape[1]}x{bgr[0].shape[0]}), "
-               f"best of {rounds} interleaved rounds (CPU ms/frame; wall in brackets)")
+               f"{model.name}, best of {rounds} interleaved rounds (CPU ms/frame; wall in "
+               "brackets)")
     report.say(f"  bare detect_for_video   {floor_ms:6.2f} ({min(floor_wall):.2f})   rounds: "
                + ", ".join(f"{c:.1f} ({w:.1f})" for c, w in zip(floor_cpu, floor_wall)))
     report.say(f"  whole pipeline (step)   {pipe_ms:6.2f} ({min(pipe_wall):.2f})   rounds: "
@@ -203,11 +230,12 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
 
 # --- replay and start-up ---------------------------------------------------------------------
 
-def timed_replay(clip: Path, calibration: Path, env: dict[str, str],
+def timed_replay(clip: Path, calibration: Path, env: dict[str, str], model: Path,
                  *extra: str) -> tuple[float, float, int]:
     """(seconds to the first JSON line, total seconds, analysed frames) of `replay --json`."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cli("replay", clip, "--calibration", calibration, "--json", *extra),
+    proc = subprocess.Popen(cli("replay", clip, "--calibration", calibration, "--json",
+                                "--model", model, *extra),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=ROOT)
     assert proc.stdout is not None
@@ -225,10 +253,10 @@ def timed_replay(clip: Path, calibration: Path, env: dict[str, str],
 
 
 def bench_replay(report: Report, clip: Path, calibration: Path, env: dict[str, str],
-                 duration_s: float) -> None:
+                 duration_s: float, model: Path) -> None:
     for label, extra in (("default (analysis.fps = 2)", ()),
                          ("every frame", ("--set", "analysis.fps=30"))):
-        runs = [timed_replay(clip, calibration, env, *extra) for _ in range(2)]
+        runs = [timed_replay(clip, calibration, env, model, *extra) for _ in range(2)]
         first, total, frames = min(runs, key=lambda r: r[1])
         steady = frames / max(1e-9, total - first)
         report.figures[f"replay {label}"] = dict(frames=frames, total_s=total, first_s=first,
@@ -239,13 +267,14 @@ def bench_replay(report: Report, clip: Path, calibration: Path, env: dict[str, s
                    f"{duration_s * steady / max(frames, 1):.0f}x real time)")
 
 
-def bench_startup(report: Report, clip: Path, calibration: Path, env: dict[str, str]) -> None:
+def bench_startup(report: Report, clip: Path, calibration: Path, env: dict[str, str],
+                  model: Path) -> None:
     helps = []
     for _ in range(5):
         t = time.perf_counter()
         subprocess.run(cli("--help"), capture_output=True, env=env, check=True)
         helps.append(time.perf_counter() - t)
-    firsts = [timed_replay(clip, calibration, env)[0] for _ in range(3)]
+    firsts = [timed_replay(clip, calibration, env, model)[0] for _ in range(3)]
     report.figures["startup"] = dict(help_s=median(helps), first_frame_s=median(firsts))
     report.say(f"[startup] `posture-cam --help` {median(helps) * 1e3:.0f} ms; "
                f"first analysed frame of `replay --json` after {median(firsts):.2f} s "
@@ -255,9 +284,10 @@ def bench_startup(report: Report, clip: Path, calibration: Path, env: dict[str, 
 # --- monitor CPU and memory ------------------------------------------------------------------
 
 def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, str],
-                  minutes: float, warmup_s: float = 20.0) -> None:
+                  minutes: float, model: Path, warmup_s: float = 20.0) -> None:
     proc = subprocess.Popen(cli("monitor", "--source", clip, "--loop", "--realtime",
-                                "--no-history", "--calibration", calibration),
+                                "--no-history", "--calibration", calibration,
+                                "--model", model),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     samples: list[tuple[float, float, float]] = []  # (wall, cpu, rss)
     try:
@@ -352,7 +382,7 @@ class _Announcements:
 
 
 def _camera_run(clip: Path, calibration: Path, duty_cycle: bool, seconds: float,
-                simulated: bool):
+                simulated: bool, model: Path):
     """The real pipeline on a fake webcam showing `clip`, through CameraSource and
     monitor.run; in real time, or on a simulated clock (same frames, no waiting)."""
     from fake_camera import FakeCamera, FakeClock, StopAt, VideoScene
@@ -372,7 +402,7 @@ def _camera_run(clip: Path, calibration: Path, duty_cycle: bool, seconds: float,
     camera = FakeCamera(clock, sleep, fps=config.camera.fps, scene=VideoScene(clip))
     events = _Announcements()
     timer = None if simulated else threading.Timer(seconds, stop.event.set)
-    with PoseEstimator(max_image_width=config.analysis.max_image_width) as estimator:
+    with PoseEstimator(model, max_image_width=config.analysis.max_image_width) as estimator:
         pipeline = build_pipeline(estimator, load_baseline(calibration), config)
         open_source = functools.partial(
             CameraSource, config.camera.index, config.camera.width, config.camera.height,
@@ -399,7 +429,7 @@ def _delays(announced: list[float], starts: list[float], window_s: float) -> lis
 
 
 def bench_duty(report: Report, clip: Path, calibration: Path, minutes: float,
-               tmp: Path) -> None:
+               tmp: Path, model: Path) -> None:
     from posture_cam.core.settings import Config
 
     config = Config()
@@ -412,12 +442,12 @@ def bench_duty(report: Report, clip: Path, calibration: Path, minutes: float,
     for duty_cycle in (False, True):
         label = "duty cycle" if duty_cycle else "continuous"
         camera, events, wall, cpu = _camera_run(loop_clip, calibration, duty_cycle,
-                                                minutes * 60, simulated=False)
+                                                minutes * 60, simulated=False, model=model)
         intervals = [b - a for a, b in zip(events.frame_t, events.frame_t[1:])]
         # Detection delay does not depend on waiting, only on which frames are analysed:
         # 20 loops on a simulated clock give a fair mean over the burst phases.
         _, sim, _, _ = _camera_run(loop_clip, calibration, duty_cycle, 20 * loop_s,
-                                   simulated=True)
+                                   simulated=True, model=model)
         starts = [k * loop_s + slouch_from for k in range(20)]
         slouch = _delays(sim.slouch_t, starts, slouch_to - slouch_from)
         alert = _delays(sim.alert_t, starts, slouch_to - slouch_from)
@@ -452,6 +482,75 @@ def camera_open_s(camera) -> float:  # noqa: ANN001
     return total + (camera.clock() - opened_at if opened_at is not None else 0.0)
 
 
+# --- model variants --------------------------------------------------------------------------
+
+# Run in a process of its own, so its RSS is the landmarker's alone: argv = model, clip, frames.
+_BARE_RSS = """
+import sys, cv2, mediapipe as mp
+from mediapipe.tasks.python import BaseOptions, vision
+options = vision.PoseLandmarkerOptions(
+    base_options=BaseOptions(model_asset_path=sys.argv[1]),
+    running_mode=vision.RunningMode.VIDEO, num_poses=1)
+capture = cv2.VideoCapture(sys.argv[2])
+with vision.PoseLandmarker.create_from_options(options) as landmarker:
+    for i in range(int(sys.argv[3])):
+        ok, bgr = capture.read()
+        if not ok:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, bgr = capture.read()
+        image = mp.Image(image_format=mp.ImageFormat.SRGB,
+                         data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        landmarker.detect_for_video(image, i * 33)
+    status = open("/proc/self/status").read().splitlines()
+    print(*(int(l.split()[1]) for l in status if l.startswith(("VmRSS:", "VmHWM:"))))
+"""
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
+    """Peak RSS of a command, by /usr/bin/time -f %M. Not wait4's ru_maxrss of our own
+    child: Linux counts the RSS of the forked copy of this (large) process before exec."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *command],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+                       check=True)
+        return int(out.read().split()[-1]) / 1024
+
+
+def bench_models(report: Report, clip: Path, calibration: Path, env: dict[str, str],
+                 max_frames: int, rounds: int) -> None:
+    from posture_cam.core.settings import MODEL_VARIANTS
+    from posture_cam.pose import bundled_model_path
+
+    models = {v: bundled_model_path(v) for v in MODEL_VARIANTS if bundled_model_path(v).exists()}
+    _, rgb_images, fps = floor_frames(clip, max_frames)
+    n = len(rgb_images)
+    options = {v: landmarker_options(path) for v, path in models.items()}
+    cpu_ms: dict[str, list[float]] = {v: [] for v in models}
+    for _ in range(rounds):  # interleaved, so that a noisy neighbour hits each alike
+        for variant in models:
+            cpu_ms[variant].append(floor_run(options[variant], rgb_images, fps)[1] / n * 1e3)
+    best = {v: min(c) for v, c in cpu_ms.items()}
+    report.say(f"[models] bare detect_for_video on {n} frames of {clip.name}, best of {rounds} "
+               "interleaved rounds; RSS of a bare landmarker after 100 frames; peak RSS of "
+               "`replay` (default settings)")
+    for variant, path in models.items():
+        rss_kb, hwm_kb = map(int, subprocess.run(
+            [sys.executable, "-c", _BARE_RSS, str(path), str(clip), "100"], env=env,
+            capture_output=True, text=True, check=True).stdout.split())
+        replay_mb = min(peak_rss_mb(cli("replay", clip, "--calibration", calibration,
+                                        "--model", path, "--json"), env) for _ in range(2))
+        ratio = best[variant] / best["full"] if "full" in best else float("nan")
+        report.figures[f"model {variant}"] = {
+            "file": path.name, "bytes": path.stat().st_size, "frames": n, "rounds": rounds,
+            "floor_cpu_ms": best[variant], "ratio_to_full": ratio,
+            "bare_rss_mb": rss_kb / 1024, "bare_peak_rss_mb": hwm_kb / 1024,
+            "replay_peak_rss_mb": replay_mb}
+        report.say(f"  {variant:5s} {best[variant]:6.2f} ms CPU ({ratio:.2f}x full)   rounds: "
+                   + ", ".join(f"{c:.1f}" for c in cpu_ms[variant])
+                   + f"; bare RSS {rss_kb / 1024:.0f} MB (peak {hwm_kb / 1024:.0f}); "
+                   f"replay peak RSS {replay_mb:.0f} MB")
+
+
 # --- main ------------------------------------------------------------------------------------
 
 def main() -> int:
@@ -464,14 +563,20 @@ def main() -> int:
                         help="each of the duty-cycle and continuous runs (default: 2)")
     parser.add_argument("--frames", type=int, default=400, help="frames for the floor (400)")
     parser.add_argument("--rounds", type=int, default=5, help="floor/pipeline rounds (5)")
-    parser.add_argument("--only", default=",".join(SECTIONS),
+    parser.add_argument("--only", default=",".join(s for s in SECTIONS if s != "models"),
                         help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--model", default="", metavar="NAME|PATH",
+                        help="pose model for every section but `models`: lite, full, heavy or "
+                             "a .task file (default: full)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     if not args.clip.exists():
         parser.error(f"{args.clip} does not exist (render the samples or pass --clip)")
 
+    from posture_cam.pose import resolve_model
+
+    model = resolve_model(args.model).resolve()
     report = Report()
     report.say(f"posture-cam benchmark, {time.strftime('%Y-%m-%d %H:%M')}")
     report.say(f"machine: {machine()}")
@@ -480,7 +585,8 @@ def main() -> int:
         calibration = args.calibration or Path(tmp) / "calibration.json"
         if not args.calibration:
             subprocess.run(cli("calibrate", "--source", args.clip, "--seconds", "6",
-                               "--output", calibration), check=True, capture_output=True,
+                               "--output", calibration, "--model", model),
+                           check=True, capture_output=True,
                            env=env, cwd=ROOT)
         from posture_cam.sources import VideoFileSource
 
@@ -489,15 +595,17 @@ def main() -> int:
             report.say(f"clip: {args.clip.name}, {source.width}x{source.height}, "
                        f"{source.fps:g} fps, {duration_s:.0f} s")
         if "floor" in only:
-            bench_floor(report, args.clip, calibration, args.frames, args.rounds)
+            bench_floor(report, args.clip, calibration, args.frames, args.rounds, model)
         if "replay" in only:
-            bench_replay(report, args.clip, calibration, env, duration_s)
+            bench_replay(report, args.clip, calibration, env, duration_s, model)
         if "startup" in only:
-            bench_startup(report, args.clip, calibration, env)
+            bench_startup(report, args.clip, calibration, env, model)
         if "monitor" in only:
-            bench_monitor(report, args.clip, calibration, env, args.minutes)
+            bench_monitor(report, args.clip, calibration, env, args.minutes, model)
         if "duty" in only:
-            bench_duty(report, args.clip, calibration, args.duty_minutes, Path(tmp))
+            bench_duty(report, args.clip, calibration, args.duty_minutes, Path(tmp), model)
+        if "models" in only:
+            bench_models(report, args.clip, calibration, env, args.frames, args.rounds)
     if args.json:
         args.json.write_text(json.dumps(report.figures, indent=2) + "\n")
     return 0

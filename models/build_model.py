@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild models/pose_landmarker_full.task from PyPI, from scratch.
+"""Rebuild models/pose_landmarker_{lite,full,heavy}.task from PyPI (and npm), from scratch.
 
 The MediaPipe Tasks API (``mediapipe.tasks.python.vision.PoseLandmarker``)
 needs a ``.task`` bundle: a zip holding ``pose_detector.tflite`` and
@@ -8,14 +8,21 @@ needs a ``.task`` bundle: a zip holding ``pose_detector.tflite`` and
 image.  The official bundle is served from a model hub we cannot reach, but
 the Apache-2.0 BlazePose models themselves ship in the PyPI wheel
 ``mediapipe==0.10.21`` (for the legacy ``mp.solutions.pose`` API), without
-that metadata.  This script:
+that metadata.  The *lite* and *heavy* landmark models are not in that wheel;
+they ship in the npm package ``@mediapipe/pose@0.5.1675469404`` (Apache-2.0,
+the JavaScript build of the same legacy solution), whose
+``pose_landmark_full.tflite`` is byte-identical to the wheel's: the same
+official release.  This script:
 
 1. ``pip download``s the pinned wheels (``mediapipe==0.10.21`` for
    manylinux_2_28_x86_64 / CPython 3.11 -- the same file on every host -- and
    ``flatbuffers==25.12.19``) and checks their SHA-256;
 2. extracts ``mediapipe/modules/pose_detection/pose_detection.tflite`` and
    ``mediapipe/modules/pose_landmark/pose_landmark_full.tflite`` (SHA-256
-   checked), plus the pure-Python flatbuffers bindings of the TFLite and
+   checked) -- for ``--variant lite`` or ``heavy`` the landmark model is
+   ``pose_landmark_{lite,heavy}.tflite`` from the npm tarball instead
+   (downloaded with urllib, tarball and member SHA-256 checked) -- plus the
+   pure-Python flatbuffers bindings of the TFLite and
    metadata schemas that the same wheel ships
    (``mediapipe/tasks/metadata/{schema,metadata_schema}_py_generated.py``);
 3. writes the metadata exactly as mediapipe 0.10.21's
@@ -35,10 +42,12 @@ that metadata.  This script:
 
 Usage (any CPython 3.11 with pip; needs only PyPI access)::
 
-    python3 models/build_model.py                 # rebuild in place
+    python3 models/build_model.py                 # rebuild the full bundle in place
+    python3 models/build_model.py --variant heavy # models/pose_landmarker_heavy.task
     python3 models/build_model.py --verify        # rebuild to a temp file and
                                                   # compare with the committed
                                                   # .sha256; exit 1 on mismatch
+    python3 models/build_model.py --verify --variant lite
     python3 models/build_model.py --out /tmp/x.task --wheel-dir ~/wheels
 
 Exit status: 0 on success, 1 on a hash mismatch or a failed build step,
@@ -54,12 +63,19 @@ import io
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_OUT = HERE / "pose_landmarker_full.task"
+VARIANTS = ("lite", "full", "heavy")
+
+
+def default_out(variant: str) -> Path:
+    return HERE / f"pose_landmarker_{variant}.task"
+
 
 # --- pinned inputs ---------------------------------------------------------
 MP_VERSION = "0.10.21"
@@ -75,6 +91,21 @@ LANDMARKS_SRC = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
 LANDMARKS_SRC_SHA256 = "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
 SCHEMA_SRC = "mediapipe/tasks/metadata/schema_py_generated.py"
 METADATA_SCHEMA_SRC = "mediapipe/tasks/metadata/metadata_schema_py_generated.py"
+
+# The lite and heavy landmark models: npm's @mediapipe/pose, the JavaScript build of
+# the same legacy solution (its pose_landmark_full.tflite is byte-identical to the
+# wheel's, e9a5c5cb...).  Pinned by the tarball's SHA-256 (the registry publishes
+# sha512 integrity DFZsNWTs...xsQ== and sha1 8f81e64c...fc72 for the same bytes).
+NPM_VERSION = "0.5.1675469404"
+NPM_TARBALL = f"pose-{NPM_VERSION}.tgz"
+NPM_TARBALL_URL = f"https://registry.npmjs.org/@mediapipe/pose/-/{NPM_TARBALL}"
+NPM_TARBALL_SHA256 = "8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84"
+NPM_LANDMARKS = {  # variant -> (member of the tarball, its SHA-256)
+    "lite": ("package/pose_landmark_lite.tflite",
+             "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"),
+    "heavy": ("package/pose_landmark_heavy.tflite",
+              "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"),
+}
 
 # --- metadata written into each model --------------------------------------
 # Same fields MetadataWriter.add_general_info / add_image_input /
@@ -116,6 +147,21 @@ SPECS = {
 }
 MEMBER_ORDER = ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
 
+
+def landmarks_spec(variant: str) -> dict:
+    """SPECS' landmark entry for a variant; "full" is SPECS' own, unchanged (its bytes
+    are pinned by the committed .sha256)."""
+    spec = SPECS["pose_landmarks_detector.tflite"]
+    if variant == "full":
+        return spec
+    src = NPM_LANDMARKS[variant][0]
+    return {**spec, "src": src,
+            "name": f"BlazePose GHUM 3D landmarks ({variant})",
+            "description": (
+                "Predicts 33 pose landmarks (+6 auxiliary) on a 256x256 RGB "
+                f"person crop. MediaPipe pose_landmark_{variant}.tflite from the "
+                f"@mediapipe/pose@{NPM_VERSION} npm package, Apache-2.0.")}
+
 # What mediapipe 0.10.21's _pywrap_metadata_version computes for the metadata
 # above (image + normalization + feature outputs only): the oldest parser.
 MIN_PARSER_VERSION = "1.0.0"
@@ -154,6 +200,35 @@ def fetch_wheel(spec: str, filename: str, sha: str, wheel_dir: Path,
     if got != sha:
         raise SystemExit(f"{path}: SHA-256 {got}, expected {sha}")
     return path
+
+
+def fetch_npm_tarball(download_dir: Path) -> Path:
+    """Download the pinned npm tarball (unless already there) and check it."""
+    path = download_dir / NPM_TARBALL
+    if not path.exists():
+        print("+ GET", NPM_TARBALL_URL, flush=True)
+        tmp = path.with_name(path.name + ".part")
+        with urllib.request.urlopen(NPM_TARBALL_URL, timeout=120) as response, \
+                open(tmp, "wb") as f:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                f.write(chunk)
+        os.replace(tmp, path)
+    got = sha256_file(path)
+    if got != NPM_TARBALL_SHA256:
+        raise SystemExit(f"{path}: SHA-256 {got}, expected {NPM_TARBALL_SHA256}")
+    return path
+
+
+def npm_landmarks(variant: str, download_dir: Path) -> bytes:
+    member, want = NPM_LANDMARKS[variant]
+    with tarfile.open(fetch_npm_tarball(download_dir), "r:gz") as tar:
+        f = tar.extractfile(member)
+        if f is None:
+            raise SystemExit(f"{NPM_TARBALL}: no {member}")
+        data = f.read()
+    if sha256_bytes(data) != want:
+        raise SystemExit(f"{member}: unexpected SHA-256")
+    return data
 
 
 def load_schemas(mp_wheel: zipfile.ZipFile, fb_wheel: Path, work: Path):
@@ -310,7 +385,7 @@ def write_task(members: dict[str, bytes], out: Path) -> None:
     os.replace(tmp, out)
 
 
-def build(out: Path, wheel_dir: Path, work: Path) -> str:
+def build(out: Path, wheel_dir: Path, work: Path, variant: str = "full") -> str:
     wheel_dir.mkdir(parents=True, exist_ok=True)
     mp_whl = fetch_wheel(
         f"mediapipe=={MP_VERSION}", MP_WHEEL, MP_WHEEL_SHA256, wheel_dir,
@@ -323,10 +398,15 @@ def build(out: Path, wheel_dir: Path, work: Path) -> str:
         members = {}
         for member in MEMBER_ORDER:
             spec = SPECS[member]
-            src = wz.read(spec["src"])
-            want = DETECTOR_SRC_SHA256 if spec["src"] == DETECTOR_SRC else LANDMARKS_SRC_SHA256
-            if sha256_bytes(src) != want:
-                raise SystemExit(f"{spec['src']}: unexpected SHA-256")
+            if member == "pose_landmarks_detector.tflite" and variant != "full":
+                spec = landmarks_spec(variant)
+                src = npm_landmarks(variant, wheel_dir)  # SHA-256 checked there
+            else:
+                src = wz.read(spec["src"])
+                want = (DETECTOR_SRC_SHA256 if spec["src"] == DETECTOR_SRC
+                        else LANDMARKS_SRC_SHA256)
+                if sha256_bytes(src) != want:
+                    raise SystemExit(f"{spec['src']}: unexpected SHA-256")
             md = metadata_buffer(fb, schema_fb, md_fb, src, spec)
             members[member] = populate(fb, schema_fb, src, md)
             print(f"{member}: {spec['src']} ({len(src)} B) + metadata "
@@ -339,36 +419,42 @@ def build(out: Path, wheel_dir: Path, work: Path) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
-        description="Rebuild pose_landmarker_full.task (MediaPipe Tasks "
+        description="Rebuild pose_landmarker_<variant>.task (MediaPipe Tasks "
                     "PoseLandmarker bundle) from the mediapipe==0.10.21 PyPI "
-                    "wheel, deterministically.",
-        epilog="Needs only PyPI access (pip download). Output is "
-               "byte-reproducible; see models/README.md.")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                    help="output .task path (default: pose_landmarker_full.task "
+                    "wheel (and, for lite and heavy, the @mediapipe/pose npm "
+                    "tarball), deterministically.",
+        epilog="Needs PyPI access (pip download), and registry.npmjs.org for "
+               "lite and heavy. Output is byte-reproducible; see models/README.md.")
+    ap.add_argument("--variant", choices=VARIANTS, default="full",
+                    help="which landmark model: lite (fastest), full (the default "
+                         "bundle) or heavy (largest); default: full")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="output .task path (default: pose_landmarker_<variant>.task "
                          "next to this script); "
                          "<out>.sha256 is written next to it")
     ap.add_argument("--wheel-dir", type=Path, default=None,
-                    help="where to download/cache the wheels "
+                    help="where to download/cache the wheels and the npm tarball "
                          "(default: a temporary directory)")
     ap.add_argument("--verify", action="store_true",
                     help="build into a temporary file and compare its SHA-256 "
-                         "with the committed pose_landmarker_full.task.sha256 "
-                         "(and the committed .task if present); writes nothing")
+                         "with the committed pose_landmarker_<variant>.task.sha256 "
+                         "(and the .task beside it if present); writes nothing")
     args = ap.parse_args(argv)
+    committed = default_out(args.variant)
 
     with tempfile.TemporaryDirectory(prefix="pose_task_build_") as tmp:
         work = Path(tmp)
         wheel_dir = args.wheel_dir or work / "wheels"
-        out = work / DEFAULT_OUT.name if args.verify else args.out.resolve()
-        digest = build(out, wheel_dir, work)
+        out = (work / committed.name if args.verify
+               else (args.out or committed).resolve())
+        digest = build(out, wheel_dir, work, args.variant)
         line = f"{digest}  {out.name}"
         print(line)
         if args.verify:
-            want = (DEFAULT_OUT.parent / (DEFAULT_OUT.name + ".sha256")).read_text().split()[0]
+            want = (committed.parent / (committed.name + ".sha256")).read_text().split()[0]
             ok = digest == want
-            if DEFAULT_OUT.exists():
-                ok = ok and sha256_file(DEFAULT_OUT) == want
+            if committed.exists():
+                ok = ok and sha256_file(committed) == want
             print("verify:", "OK, identical to the committed bundle" if ok
                   else f"MISMATCH (committed {want})")
             return 0 if ok else 1

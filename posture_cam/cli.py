@@ -48,8 +48,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                         help="override one setting, e.g. --set slouch.alert_after_s=30 "
                              "(repeatable; see `posture-cam config --defaults`)")
-    parser.add_argument("--model", metavar="PATH",
-                        help="pose model bundle (.task); default: the bundled full model")
+    parser.add_argument("--model", metavar="NAME|PATH",
+                        help="pose model: lite, full or heavy (bundled), or a .task file; "
+                             "default: analysis.model, else full")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 

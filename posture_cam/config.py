@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .core.errors import UserError
-from .core.settings import Config, check_relations, config_from_mapping
+from .core.settings import MODEL_VARIANTS, Config, check_relations, config_from_mapping
 from .storage import read_user_file
 
 if sys.version_info >= (3, 11):
@@ -73,7 +73,7 @@ def check_whole(config: Config, origin: str) -> None:
     except UserError as exc:
         raise UserError(f"{origin}: {exc.message}", hint=exc.hint) from None
     model = config.analysis.model
-    if model and not Path(model).expanduser().is_file():
+    if model and model not in MODEL_VARIANTS and not Path(model).expanduser().is_file():
         raise UserError(f"{origin}: config key 'analysis.model' = {model!r}: no such file",
-                        hint="give the path of a .task model bundle, or leave it empty for "
-                             "the bundled one")
+                        hint=f"give {', '.join(MODEL_VARIANTS)} or the path of a .task model "
+                             "bundle, or leave it empty for the bundled full one")

@@ -21,19 +21,44 @@ import numpy as np
 from .core.errors import UserError
 from .core.geometry import pose_centre_px, select_user
 from .core.landmarks import Pose, PoseFrame
+from .core.settings import DEFAULT_MODEL_VARIANT, MODEL_VARIANTS
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "pose_landmarker_full.task"
 REQUIRED_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+# Variants left out of the package (pyproject's data-files) for their size: built on demand.
+NOT_SHIPPED = ("heavy",)
+
+
+def model_file_name(variant: str) -> str:
+    return f"pose_landmarker_{variant}.task"
+
+
+def bundled_model_path(variant: str = DEFAULT_MODEL_VARIANT) -> Path:
+    """A bundled model: beside the package in a checkout (editable install), else where
+    pip put the wheel's data files (<prefix>/share/posture-cam/models). The heavy one is
+    not shipped (30 MB); models/build_model.py --variant heavy writes it there. A missing
+    file is looked for where it belongs, so the error names the place to put it."""
+    name = model_file_name(variant)
+    checkout = Path(__file__).resolve().parent.parent / "models" / name
+    installed = Path(sys.prefix) / "share" / "posture-cam" / "models" / name
+    if checkout.exists() or installed.exists():
+        return checkout if checkout.exists() else installed
+    return checkout if checkout.parent.is_dir() else installed
 
 
 def default_model_path() -> Path:
-    """The bundled model: beside the package in a checkout (editable install), else where
-    pip put the wheel's data files (<prefix>/share/posture-cam/models)."""
-    checkout = Path(__file__).resolve().parent.parent / "models" / MODEL_NAME
-    installed = Path(sys.prefix) / "share" / "posture-cam" / "models" / MODEL_NAME
-    return checkout if checkout.exists() or not installed.exists() else installed
+    return bundled_model_path(DEFAULT_MODEL_VARIANT)
+
+
+def resolve_model(spec: str) -> Path:
+    """What `--model` / `analysis.model` name: empty = the default bundle, a variant name
+    = that bundle, anything else = a file."""
+    if not spec:
+        return default_model_path()
+    if spec in MODEL_VARIANTS:
+        return bundled_model_path(spec)
+    return Path(spec).expanduser()
 
 
 def sha256_of(path: Path) -> str:
@@ -47,8 +72,14 @@ def sha256_of(path: Path) -> str:
 def check_model(path: Path) -> None:
     """Clear errors for a missing, truncated or foreign model file, before MediaPipe sees it."""
     if not path.exists():
+        variant = next((v for v in MODEL_VARIANTS if path.name == model_file_name(v)), None)
+        build = (f"build it in a posture-cam checkout: python models/build_model.py "
+                 f"--variant {variant} --out {path}")
         raise UserError(f"pose model {path} is missing",
-                        hint="reinstall posture-cam, or rebuild it with models/build_model.py")
+                        hint=("check the path, or pick a bundled model: "
+                              + ", ".join(MODEL_VARIANTS)) if variant is None
+                        else build if variant in NOT_SHIPPED
+                        else f"reinstall posture-cam, or {build}")
     if not zipfile.is_zipfile(path):
         raise UserError(f"pose model {path} is not a MediaPipe .task bundle (corrupt?)",
                         hint="rebuild it with models/build_model.py or pass --model PATH")

@@ -80,10 +80,12 @@ def history_path(paths: Paths, config: Config, explicit: Path | None = None) -> 
 
 
 def model_path(config: Config, explicit: Path | None = None) -> Path:
-    from .pose import default_model_path
+    """`--model`, then `analysis.model`, then the bundled full model; a variant name
+    (`lite`, `full`, `heavy`) means the bundled file of that name, anything else a path
+    (`./lite` for a file called lite)."""
+    from .pose import resolve_model
 
-    chosen = explicit or (Path(config.analysis.model) if config.analysis.model else None)
-    return Path(chosen).expanduser() if chosen else default_model_path()
+    return resolve_model(str(explicit) if explicit else config.analysis.model)
 
 
 def open_estimator(config: Config, model: Path | None = None) -> PoseEstimator:

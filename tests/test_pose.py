@@ -2,17 +2,53 @@
 
 import zipfile
 
+import cv2
 import numpy as np
 import pytest
 
+from conftest import sample
 from posture_cam.core.errors import UserError
-from posture_cam.pose import PoseEstimator, check_model, default_model_path
+from posture_cam.core.landmarks import LandmarkId
+from posture_cam.pose import (PoseEstimator, bundled_model_path, check_model,
+                              default_model_path, sha256_of)
 
 pytestmark = pytest.mark.model
 
 
 def test_the_bundled_model_matches_its_checksum():
     check_model(default_model_path())
+
+
+@pytest.mark.parametrize("variant", ["lite", "full"])  # heavy is built on demand, not committed
+def test_each_committed_bundle_matches_its_checksum(variant):
+    path = bundled_model_path(variant)
+    expected = path.with_name(path.name + ".sha256").read_text().split()
+    assert expected == [sha256_of(path), path.name]
+    check_model(path)
+
+
+def _frame(name: str, index: int) -> np.ndarray:
+    capture = cv2.VideoCapture(str(sample(name)))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+    ok, image = capture.read()
+    capture.release()
+    assert ok
+    return image
+
+
+def test_the_lite_bundle_finds_the_person_where_the_full_one_does():
+    image = _frame("front_upright_a", 30)
+    found = {}
+    for variant in ("lite", "full"):
+        with PoseEstimator(bundled_model_path(variant)) as estimator:
+            frame = estimator.detect(image, 0.0)
+        assert len(frame.poses) == 1, variant
+        found[variant] = frame.poses[0].image_xyzv
+    points = [LandmarkId.NOSE, LandmarkId.LEFT_SHOULDER, LandmarkId.RIGHT_SHOULDER]
+    assert (found["lite"][points, 3] > 0.9).all()  # visibility
+    # The same body: nose and shoulders within 3 % of the image width of full's.
+    gap_px = np.hypot(*(found["lite"][points, :2] - found["full"][points, :2]).T)
+    assert gap_px.max() < 0.03 * image.shape[1], gap_px
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

@@ -44,13 +44,21 @@ class CameraConfig:
         2.0, "seconds between checks whether another app has the camera", 0.2, 60)
 
 
+# The pose model bundles posture-cam knows by name (models/README.md: lite is fastest,
+# heavy largest); `analysis.model` takes one of these or the path of a .task file.
+MODEL_VARIANTS = ("lite", "full", "heavy")
+DEFAULT_MODEL_VARIANT = "full"
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     fps: float = _setting(2.0, "frames analysed per second (the camera may deliver more)", 0.1, 30)
     calm_fps: float = _setting(
         1.0, "frames analysed per second while the posture is steady and upright (saves power; "
         "the full rate returns at once when it moves)", 0.1, 30)
-    model: str = _setting("", "pose model bundle (.task); empty = the bundled full model")
+    model: str = _setting("", "pose model: lite, full or heavy (the bundled ones; heavy is "
+                          "built on demand, see models/README.md) or a .task file; "
+                          "empty = full")
     max_image_width: int = _setting(640, "frames wider than this are downscaled first", 160, 4096)
     min_visibility: float = _setting(0.5, "landmarks less visible than this are ignored", 0, 1)
     smoothing_min_cutoff_hz: float = _setting(0.3, "one-euro filter: jitter cut-off at rest", 0.01, 10)
