@@ -115,10 +115,10 @@ class ActionNotifier:
 
     def _listen(self) -> None:
         """Waits for clicks on our notifications on a connection of its own."""
-        from collections import deque
-
         from jeepney import MatchRule, message_bus
         from jeepney.io.blocking import open_dbus_connection
+
+        from .dbus_signals import receive
 
         try:
             conn = open_dbus_connection(bus=_address())
@@ -127,22 +127,18 @@ class ActionNotifier:
         except Exception as exc:  # noqa: BLE001
             log.warning("notification buttons will not respond: %s", exc)
             return
-        queue: deque = deque()
-        with conn, conn.filter(rule, queue=queue, bufsize=16):
-            while not self._stop.is_set():
-                try:
-                    message = conn.recv_until_filtered(queue, timeout=0.5)
-                except TimeoutError:
-                    continue
-                except Exception as exc:  # noqa: BLE001 - the bus went away
-                    log.info("notification buttons stopped: %s", exc)
-                    return
-                notification_id, key = int(message.body[0]), str(message.body[1])
-                with self._lock:
-                    ours = notification_id in self._sent
-                if ours:
-                    log.info("notification button: %s", key)
-                    self._on_action(key)
+        with conn:
+            lost = receive(conn, [(rule, self._clicked)], self._stop)
+        if lost is not None:
+            log.info("notification buttons stopped: %s", lost)
+
+    def _clicked(self, message: Any) -> None:
+        notification_id, key = int(message.body[0]), str(message.body[1])
+        with self._lock:
+            ours = notification_id in self._sent
+        if ours:
+            log.info("notification button: %s", key)
+            self._on_action(key)
 
     def close(self) -> None:
         self._stop.set()

@@ -20,6 +20,7 @@ from collections import deque
 from typing import Any, Callable, Protocol
 
 from .actions import IFACE, PATH, SERVER
+from .dbus_signals import PROPERTIES_IFACE
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class InhibitionWatch:
             return
         from jeepney import MatchRule, message_bus
 
-        rule = MatchRule(type="signal", interface="org.freedesktop.DBus.Properties",
+        rule = MatchRule(type="signal", interface=PROPERTIES_IFACE,
                          member="PropertiesChanged", path=PATH)
         queue: deque = deque()
         with conn, conn.filter(rule, queue=queue, bufsize=16):
@@ -130,12 +131,11 @@ class InhibitionWatch:
 
     @staticmethod
     def _get(conn: Any) -> bool:
-        from jeepney import DBusAddress, Properties
-        from jeepney.wrappers import unwrap_msg
+        from .dbus_signals import get_property
 
-        reply = conn.send_and_get_reply(
-            Properties(DBusAddress(PATH, SERVER, IFACE)).get(PROPERTY), timeout=5)
-        _signature, value = unwrap_msg(reply)[0]
+        value = get_property(conn, SERVER, PATH, IFACE, PROPERTY)
+        if value is None:
+            raise LookupError(f"the notification server has no {PROPERTY} property")
         return bool(value)
 
     def _on_change(self, body: tuple) -> None:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import deque
-from contextlib import ExitStack
 from typing import Any, Callable
 
 from .core.pauses import Pause
+from .dbus_signals import PROPERTIES_IFACE, call, get_property, receive
 from .pause_gate import PauseGate
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,6 @@ LOGIN1 = "org.freedesktop.login1"
 MANAGER_PATH = "/org/freedesktop/login1"
 MANAGER_IFACE = "org.freedesktop.login1.Manager"
 SESSION_IFACE = "org.freedesktop.login1.Session"
-PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 SCREENSAVER_IFACES = ("org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver")
 
 LOCKED = Pause("screen locked", away=True)
@@ -92,7 +90,7 @@ class SessionWatch:
         if session is None:
             log.debug("no logind session found: only suspend is watched on the system bus")
             return handlers
-        locked = _get_property(conn, session, SESSION_IFACE, "LockedHint")
+        locked = get_property(conn, LOGIN1, session, SESSION_IFACE, "LockedHint")
         if locked:
             self.gate.set("locked", LOCKED)
         rule = MatchRule(type="signal", interface=PROPERTIES_IFACE, member="PropertiesChanged",
@@ -110,21 +108,10 @@ class SessionWatch:
 
     def _receive(self, conn: Any, handlers: list[tuple[Any, Callable[[Any], None]]],
                  name: str) -> None:
-        queue: deque = deque()
-        with conn, ExitStack() as filters:
-            for rule, _ in handlers:
-                filters.enter_context(conn.filter(rule, queue=queue, bufsize=64))
-            while not self._stop.is_set():
-                try:
-                    message = conn.recv_until_filtered(queue, timeout=0.5)
-                except TimeoutError:
-                    continue
-                except Exception as exc:  # noqa: BLE001 - the bus went away
-                    log.info("screen lock / suspend no longer watched (%s: %s)", name, exc)
-                    return
-                for rule, handle in handlers:
-                    if rule.matches(message):
-                        handle(message)
+        with conn:
+            lost = receive(conn, handlers, self._stop, bufsize=64)
+        if lost is not None:
+            log.info("screen lock / suspend no longer watched (%s: %s)", name, lost)
 
     # --- what the signals mean ---------------------------------------------------------
     def _on_sleep(self, message: Any) -> None:
@@ -144,18 +131,6 @@ class SessionWatch:
             thread.join(timeout=2)
 
 
-def _call(conn: Any, path: str, iface: str, method: str, signature: str,
-          args: tuple) -> Any | None:
-    """The reply's body, or None when the call fails (an error reply)."""
-    from jeepney import DBusAddress, MessageType, new_method_call
-
-    message = new_method_call(DBusAddress(path, LOGIN1, iface), method, signature, args)
-    reply = conn.send_and_get_reply(message, timeout=5)
-    if reply.header.message_type is MessageType.error:
-        return None
-    return reply.body
-
-
 def _our_session(conn: Any) -> str | None:
     """The object path of the logind session we run in (see the module docstring)."""
     tries: list[tuple[str, str, tuple]] = []
@@ -163,12 +138,7 @@ def _our_session(conn: Any) -> str | None:
         tries.append(("GetSession", "s", (os.environ["XDG_SESSION_ID"],)))
     tries += [("GetSessionByPID", "u", (os.getpid(),)), ("GetSession", "s", ("auto",))]
     for method, signature, args in tries:
-        body = _call(conn, MANAGER_PATH, MANAGER_IFACE, method, signature, args)
+        body = call(conn, LOGIN1, MANAGER_PATH, MANAGER_IFACE, method, signature, args)
         if body:
             return str(body[0])
     return None
-
-
-def _get_property(conn: Any, path: str, iface: str, name: str) -> Any | None:
-    body = _call(conn, path, PROPERTIES_IFACE, "Get", "ss", (iface, name))
-    return body[0][1] if body else None
