@@ -21,6 +21,7 @@ import pytest
 from posture_cam.core.settings import BreakConfig, SlouchConfig
 
 from conftest import ROOT, sample, sample_truth
+from history_rows import query_history
 from posture_cam.history_sqlite import open_history
 from posture_cam.core.summary import day_bounds, load_period
 
@@ -203,13 +204,10 @@ def start_monitor(user_dirs, calibration, history):
 def minute_rows(history):
     if not history.exists():
         return []
-    db = sqlite3.connect(f"file:{history}?mode=ro", uri=True, timeout=10)
     try:
-        return db.execute("SELECT * FROM minutes ORDER BY minute").fetchall()
+        return query_history(history, "SELECT * FROM minutes ORDER BY minute")
     except sqlite3.OperationalError:  # not created yet
         return []
-    finally:
-        db.close()
 
 
 def test_sigterm_stops_the_monitor_at_once_and_keeps_the_partial_minute(

@@ -4,12 +4,12 @@ property, a monitor on a slouching clip in a subprocess, and the property flippe
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from conftest import sample
 from waiting import wait_for
+from history_rows import query_history
 
 MOCK = "org.freedesktop.DBus.Mock"
 IFACE = "org.freedesktop.Notifications"
@@ -47,11 +47,7 @@ def titles(server) -> list[str]:
 
 
 def history_kinds(path) -> list[str]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        return [kind for (kind,) in db.execute("SELECT kind FROM events ORDER BY t_s")]
-    finally:
-        db.close()
+    return [kind for (kind,) in query_history(path, "SELECT kind FROM events ORDER BY t_s")]
 
 
 @pytest.mark.desktop

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 
 from conftest import ROOT, desktop_test_blocker, sample, skip_or_fail
 from waiting import wait_for
+from history_rows import query_history
 
 pytestmark = [pytest.mark.model, pytest.mark.cli]
 
@@ -175,19 +175,11 @@ class Monitor:
 
 
 def spans(history: Path) -> list[tuple[str, float, float]]:
-    db = sqlite3.connect(f"file:{history}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute("SELECT kind, start_s, end_s FROM spans ORDER BY start_s").fetchall()
-    finally:
-        db.close()
+    return query_history(history, "SELECT kind, start_s, end_s FROM spans ORDER BY start_s")
 
 
 def minutes(history: Path) -> list[tuple[int, float, float]]:
-    db = sqlite3.connect(f"file:{history}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute("SELECT minute, present_s, slouched_s FROM minutes").fetchall()
-    finally:
-        db.close()
+    return query_history(history, "SELECT minute, present_s, slouched_s FROM minutes")
 
 
 def gap_in_presence(history: Path, start: float, end: float) -> float:
