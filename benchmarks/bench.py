@@ -19,7 +19,8 @@ Sections (one run, same frames; all but `models` by default):
   replay    `posture-cam replay` throughput (analysed frames/s, multiple of real time).
   startup   `posture-cam --help`, and the time to the first analysed frame (`replay --json`).
   monitor   `posture-cam monitor --source CLIP --loop --realtime` at default settings for
-            --minutes: CPU (% of one core, /proc/PID/stat utime+stime) and RSS.
+            --minutes: CPU (% of one core, /proc/PID/stat utime+stime) and RSS; from its
+            log, how many frames the pose model ran on.
   duty      duty-cycle vs continuous capture on a fake webcam that serves a clip through
             CameraSource (tests/fake_camera.py, frames kept as JPEG and decoded on retrieve
             like a USB webcam's MJPEG): CPU in real time, and the detection delay (true slouch
@@ -160,11 +161,14 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
 
     from posture_cam.storage import load_baseline
     from posture_cam.core.pipeline import build_pipeline
-    from posture_cam.core.settings import Config
+    from posture_cam.core.settings import config_from_mapping
+    from posture_cam.core.stillness import changed_share, thumbnail
     from posture_cam.pose import PoseEstimator
     from posture_cam.sources import VideoFileSource
 
-    config = Config()
+    # Per *analysed* frame: the still-picture gate (core/stillness.py) would otherwise skip
+    # the model on most of these consecutive frames; its own cost is measured below.
+    config = config_from_mapping({"analysis": {"reuse_still_s": 0}})
     width_limit = config.analysis.max_image_width
     bgr, rgb_images, fps = floor_frames(clip, max_frames)
     n = len(rgb_images)
@@ -207,6 +211,12 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
         for pose_frame in pose_frames:
             pipeline.step_pose(pose_frame)
         after_ms = (time.process_time() - cpu) / n * 1e3
+        cpu = time.process_time()
+        reference = thumbnail(bgr[0])
+        everything = (slice(None), slice(None))
+        for image in bgr:
+            changed_share(reference, thumbnail(image), everything)
+        gate_ms = (time.process_time() - cpu) / n * 1e3
 
     # On a shared machine noise only ever adds time: the best round is the best estimate.
     floor_ms, pipe_ms = min(floor_cpu), min(pipe_cpu)
@@ -214,7 +224,8 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
         "frames": n, "rounds": rounds, "floor_cpu_ms": floor_ms, "pipeline_cpu_ms": pipe_ms,
         "floor_wall_ms": min(floor_wall), "pipeline_wall_ms": min(pipe_wall),
         "ratio_cpu": pipe_ms / floor_ms, "ratio_wall": min(pipe_wall) / min(floor_wall),
-        "decode_ms": decode_ms, "prepare_ms": prepare_ms, "analysis_decision_ms": after_ms}
+        "decode_ms": decode_ms, "prepare_ms": prepare_ms, "analysis_decision_ms": after_ms,
+        "still_gate_ms": gate_ms}
     report.say(f"[floor] {n} frames of {clip.name} ({bgr[0].shape[1]}x{bgr[0].shape[0]}), "
                f"{model.name}, best of {rounds} interleaved rounds (CPU ms/frame; wall in "
                "brackets)")
@@ -225,7 +236,8 @@ def bench_floor(report: Report, clip: Path, calibration: Path, max_frames: int,
     report.say(f"  ratio pipeline/floor    {pipe_ms / floor_ms:6.3f} "
                f"({min(pipe_wall) / min(floor_wall):.3f})")
     report.say(f"  outside the model, CPU ms/frame: decode {decode_ms:.2f}, resize + BGR->RGB + "
-               f"mp.Image {prepare_ms:.2f}, analysis + decision {after_ms:.2f}")
+               f"mp.Image {prepare_ms:.2f}, analysis + decision {after_ms:.2f}; the "
+               f"still-picture check (every frame, off in the runs above) {gate_ms:.3f}")
 
 
 # --- replay and start-up ---------------------------------------------------------------------
@@ -284,11 +296,13 @@ def bench_startup(report: Report, clip: Path, calibration: Path, env: dict[str, 
 # --- monitor CPU and memory ------------------------------------------------------------------
 
 def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, str],
-                  minutes: float, model: Path, warmup_s: float = 20.0) -> None:
+                  minutes: float, model: Path, tmp: Path, warmup_s: float = 20.0) -> None:
+    log_path = tmp / "monitor.log"
+    log_file = log_path.open("w")
     proc = subprocess.Popen(cli("monitor", "--source", clip, "--loop", "--realtime",
                                 "--no-history", "--calibration", calibration,
                                 "--model", model),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+                            stdout=subprocess.DEVNULL, stderr=log_file, env=env, cwd=ROOT)
     samples: list[tuple[float, float, float]] = []  # (wall, cpu, rss)
     try:
         started = time.monotonic()
@@ -301,6 +315,8 @@ def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, 
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
+        log_file.close()
+    stopped = [line for line in log_path.read_text().splitlines() if "stopped after" in line]
     steady = [s for s in samples if s[0] >= warmup_s]
     (w0, c0, r0), (w1, c1, r1) = steady[0], steady[-1]
     cpu_pct = 100 * (c1 - c0) / (w1 - w0)
@@ -313,6 +329,8 @@ def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, 
                f"warm-up: CPU {cpu_pct:.1f}% of one core (5-s windows: "
                f"{min(per_window):.1f}..{max(per_window):.1f}%); RSS {r0:.0f} -> {r1:.0f} MB "
                f"(max {max(rss):.0f}); exit status after SIGTERM {code}")
+    if stopped:  # "stopped after N analysed frames; pose model runs M, ..."
+        report.say("  whole run: " + stopped[-1].split("stopped after ", 1)[1])
 
 
 # --- duty cycle vs continuous ----------------------------------------------------------------
@@ -601,7 +619,7 @@ def main() -> int:
         if "startup" in only:
             bench_startup(report, args.clip, calibration, env, model)
         if "monitor" in only:
-            bench_monitor(report, args.clip, calibration, env, args.minutes, model)
+            bench_monitor(report, args.clip, calibration, env, args.minutes, model, Path(tmp))
         if "duty" in only:
             bench_duty(report, args.clip, calibration, args.duty_minutes, Path(tmp), model)
         if "models" in only:

@@ -56,7 +56,7 @@ class PauseSink(Protocol):
 
 @dataclass
 class RunStats:
-    frames: int = 0  # analysed by the model
+    frames: int = 0  # through the pipeline (the model may have skipped unchanged ones)
     skipped_frames: int = 0  # black pictures: nothing for the model to see
     camera_faults: int = 0
     pauses: int = 0

@@ -191,9 +191,20 @@ def _monitor_locked(env: Env, config: Config, source: SourceSpec, baseline: Any,
         shown.stop()
     if inhibition is not None:
         inhibition.close()
-    log.info("stopped after %d analysed frames%s", stats.frames,
+    log.info("stopped after %d analysed frames%s%s", stats.frames, model_runs(pipeline, estimator),
              f" ({stop.signal_name})" if stop.signal_name else "")
     return 0
+
+
+def model_runs(pipeline: Any, estimator: Any) -> str:
+    """How much of the analysis the pose model did (benchmarks/bench.py reads it)."""
+    from .core.stillness import StillFrames
+
+    surveys = f"two-person surveys {getattr(estimator, 'surveys', 0)}"
+    if not isinstance(pipeline.detector, StillFrames):
+        return f"; {surveys}"
+    still = pipeline.detector
+    return f"; pose model runs {still.analysed}, unchanged pictures {still.reused}, {surveys}"
 
 
 def off_hours(off: bool, live: Any, inbox: Any) -> None:

@@ -6,10 +6,8 @@ import csv
 import io
 import json
 import math
-import re
 import stat
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 

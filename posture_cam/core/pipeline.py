@@ -18,6 +18,7 @@ from .fitwatch import FitWatch
 from .geometry import Features
 from .landmarks import PoseFrame
 from .frame import Frame
+from .stillness import StillFrames
 
 
 class PoseDetector(Protocol):
@@ -115,7 +116,12 @@ class Pipeline:
 
 
 def build_pipeline(detector: PoseDetector | None, baseline: Baseline, config: Any) -> Pipeline:
-    """The pipeline every command runs, from a baseline and the settings (`Config`)."""
+    """The pipeline every command runs, from a baseline and the settings (`Config`).
+
+    The detector is wrapped so that an unchanged picture reuses the last pose
+    (stillness.py), in replay and evaluation as at the desk."""
+    if detector is not None and config.analysis.reuse_still_s > 0:
+        detector = StillFrames(detector, config.analysis.reuse_still_s)
     return Pipeline(detector, Analyzer(baseline, config.analysis, config.slouch),
                     SlouchDetector(config.slouch), SittingTimer(config.breaks))
 

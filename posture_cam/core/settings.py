@@ -56,6 +56,10 @@ class AnalysisConfig:
     calm_fps: float = _setting(
         1.0, "frames analysed per second while the posture is steady and upright (saves power; "
         "the full rate returns at once when it moves)", 0.1, 30)
+    reuse_still_s: float = _setting(
+        5.0, "the pose model is skipped while the picture around the head and shoulders "
+        "has not changed since the last analysed frame, for at most this many seconds "
+        "(the last pose is reused); 0 = analyse every frame", 0, 60)
     model: str = _setting("", "pose model: lite, full or heavy (the bundled ones; heavy is "
                           "built on demand, see models/README.md) or a .task file; "
                           "empty = full")
