@@ -316,7 +316,10 @@ def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, 
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
         log_file.close()
-    stopped = [line for line in log_path.read_text().splitlines() if "stopped after" in line]
+    # the log's last line says how much the model did (monitor_command.model_runs)
+    logs = [log_path] + sorted((Path(env["POSTURE_CAM_STATE_DIR"])).glob("monitor.log*"))
+    stopped = [line for path in logs if path.exists()
+               for line in path.read_text().splitlines() if "stopped after" in line]
     steady = [s for s in samples if s[0] >= warmup_s]
     (w0, c0, r0), (w1, c1, r1) = steady[0], steady[-1]
     cpu_pct = 100 * (c1 - c0) / (w1 - w0)

@@ -124,9 +124,17 @@ def _import_mediapipe():  # noqa: ANN202 - (mediapipe, BaseOptions, vision)
 
 
 # How often to look for other people while following one (a survey costs about two
-# tracked frames), and how far the followed body may jump between frames before we look.
-SURVEY_EVERY_S = 5.0
+# tracked frames, and the still-picture gate makes most analysed frames seconds apart, so
+# a short interval would make nearly every one a survey); sooner when the picture changed
+# beside or above the user (`look_for_others`), but not more often than SURVEY_MIN_GAP_S;
+# and how far the followed body may jump between frames before we look.
+SURVEY_EVERY_S = 30.0
+SURVEY_MIN_GAP_S = 2.0
 JUMP_SHARE_OF_WIDTH = 0.15
+# A survey is a single look, so it takes fainter people than the tracker does: at 0.5 the
+# one-off detector found a half-size passer-by in 8 of 40 frames, at 0.3 in 36 of 40, and
+# it found no second body in any of 1,458 one-person frames (samples/, ../shared/real).
+SURVEY_DETECTION_CONFIDENCE = 0.3
 # Survey poses this close to the followed one (share of the image width) are the same body.
 SAME_BODY_SHARE_OF_WIDTH = 0.12
 
@@ -140,8 +148,9 @@ class PoseEstimator:
     on every frame with fewer than two people in view, which is nearly always: 1.7x the
     cost, and a detector that misses some people a tracker keeps (../shared/real has one).
     Other people still matter (a colleague nearer the camera is the user; a passer-by is
-    not), so every `SURVEY_EVERY_S`, and whenever the followed body jumps, a second
-    landmarker in IMAGE mode looks for up to two people. When it finds someone who should
+    not), so every `SURVEY_EVERY_S`, sooner when the picture changed around the user
+    (`look_for_others`), and whenever the followed body jumps, a second landmarker in
+    IMAGE mode looks for up to two people. When it finds someone who should
     be followed instead (`geometry.select_user`), the tracker starts afresh.
     """
 
@@ -165,13 +174,19 @@ class PoseEstimator:
         self._rgb: np.ndarray | None = None
         self._last_survey_t: float | None = None
         self._last_centre: np.ndarray | None = None
+        self._others_moved = False
         self.surveys = 0
         self.restarts = 0
 
-    def _create(self, mode, num_poses: int):  # noqa: ANN001, ANN202
+    def look_for_others(self) -> None:
+        """Someone else may have come into view: survey at the next frame that may."""
+        self._others_moved = True
+
+    def _create(self, mode, num_poses: int,  # noqa: ANN001, ANN202
+                detection_confidence: float | None = None):
         options = self._vision.PoseLandmarkerOptions(
             base_options=self._base_options, running_mode=mode, num_poses=num_poses,
-            min_pose_detection_confidence=self.min_detection_confidence,
+            min_pose_detection_confidence=detection_confidence or self.min_detection_confidence,
             min_pose_presence_confidence=0.5, min_tracking_confidence=0.5)
         try:
             return self._vision.PoseLandmarker.create_from_options(options)
@@ -217,7 +232,9 @@ class PoseEstimator:
             centre = pose_centre_px(poses[0])
             jumped = (self._last_centre is not None and float(np.hypot(
                 *(centre - self._last_centre))) > JUMP_SHARE_OF_WIDTH * width)
-            due = self._last_survey_t is None or t_s - self._last_survey_t >= self.survey_every_s
+            since = None if self._last_survey_t is None else t_s - self._last_survey_t
+            due = (since is None or since >= self.survey_every_s
+                   or (self._others_moved and since >= SURVEY_MIN_GAP_S))
             self._last_centre = centre
             if jumped or due:
                 poses = self._survey(image, poses, t_s, width, height)
@@ -229,8 +246,12 @@ class PoseEstimator:
                 width: int, height: int) -> tuple[Pose, ...]:
         """The followed pose first, then anyone else a one-off detection finds."""
         if self._surveyor is None:
-            self._surveyor = self._create(self._vision.RunningMode.IMAGE, num_poses=2)
+            self._surveyor = self._create(
+                self._vision.RunningMode.IMAGE, num_poses=2,
+                detection_confidence=min(self.min_detection_confidence,
+                                         SURVEY_DETECTION_CONFIDENCE))
         self._last_survey_t = t_s
+        self._others_moved = False
         self.surveys += 1
         result = self._surveyor.detect(image)
         found = [Pose.from_mediapipe(n, w, width, height)

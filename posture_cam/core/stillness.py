@@ -9,11 +9,13 @@ analysed moment, so timing, hysteresis and cool-down work exactly as before.
 What counts as a change is measured on a thumbnail (block means of one colour channel,
 ~40 cells across), inside the region where the followed person's head, shoulders and hips
 were last seen, widened by half its size: typing hands and a screen's reflection below
-the shoulders are ignored; a head moving forward or down is not. The reference is the
+the shoulders are ignored; a head moving forward or down is not. A change beside or above
+that region counts too, and tells the detector someone else may be about (pose.py then
+looks for other people sooner than its every-30-s survey). The reference is the
 last *analysed* thumbnail, not the previous frame, so a slow slide into a slouch adds up
 until it counts. The model's landmarks trail a movement by a frame or two (MediaPipe
-smooths them), so a pose is reused only once two analysed poses in a row agree. Whatever
-happens, the model runs again after `max_reuse_s`.
+smooths them), so after a change the model runs on two more frames before a pose is
+reused. Whatever happens, the model runs again after `max_reuse_s`.
 
 Pure numpy; the images come from the caller.
 """
@@ -36,9 +38,10 @@ REGION_MARGIN = 0.5  # the region is widened by this share of its size on every 
 POSTURE_LANDMARKS = tuple(range(13)) + (23, 24)
 MIN_VISIBILITY = 0.3
 # The model's landmarks trail a movement by a frame or two (MediaPipe smooths them over
-# time), so the last pose is reused only once two analysed poses in a row agree within
-# this share of the image width.
-SETTLED_SHARE = 0.005
+# time), so after a change the model also runs on this many more frames, changed or not.
+# (Comparing the poses instead does not work: on a still photo of a real person the
+# tracker's landmarks wander by 1-2 % of the width from frame to frame.)
+SETTLE_FRAMES = 2
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
@@ -89,18 +92,14 @@ def changed_share(reference: np.ndarray, current: np.ndarray,
     return float(np.count_nonzero(np.abs(after - before) > CHANGE_LEVEL)) / before.size
 
 
-def settled(before: PoseFrame | None, after: PoseFrame) -> bool:
-    """Whether the model's posture landmarks stopped moving between two analysed frames."""
-    if before is None or len(before.poses) != len(after.poses):
-        return False
-    if after.image_width <= 0:
-        return True
-    landmarks = list(POSTURE_LANDMARKS)
-    for old, new in zip(before.poses, after.poses):
-        moved = np.abs(new.image_xyzv[landmarks, :2] - old.image_xyzv[landmarks, :2]).max()
-        if moved > SETTLED_SHARE * after.image_width:
-            return False
-    return True
+def changed_elsewhere(reference: np.ndarray, current: np.ndarray,
+                      region: tuple[slice, slice]) -> bool:
+    """Whether the picture changed beside or above the people in `region`, where someone
+    else would walk in (below its bottom are the desk and the typing hands)."""
+    band = np.abs(current[:region[0].stop] - reference[:region[0].stop]) > CHANGE_LEVEL
+    band[region] = False
+    outside = band.size - (region[0].stop - region[0].start) * (region[1].stop - region[1].start)
+    return outside > 0 and np.count_nonzero(band) > CHANGE_SHARE * outside
 
 
 class StillFrames:
@@ -115,32 +114,43 @@ class StillFrames:
         self.analysed = 0
         self.reused = 0
         self._reference: np.ndarray | None = None
+        # what was beside and above the user when we last asked for a look around: a
+        # passer-by drifting a little every frame adds up against it
+        self._around: np.ndarray | None = None
         self._reference_t = 0.0
         self._last: PoseFrame | None = None
         self._region: tuple[slice, slice] | None = None
         self._image_shape: tuple[int, ...] = ()
-        self._settled = False
+        self._settle_left = 0
 
     def detect(self, image: np.ndarray, t_s: float) -> PoseFrame:
         current = thumbnail(image)
-        if image.shape == self._image_shape and self._still(current, t_s):
+        same_size = image.shape == self._image_shape and self._reference is not None
+        elsewhere = same_size and changed_elsewhere(self._around, current, self._region)
+        if elsewhere:  # someone else may be about: the detector may want a look around
+            self._around = current  # the next ask needs a further change from here
+            look = getattr(self.detector, "look_for_others", None)
+            if look is not None:
+                look()
+        changed = not same_size or elsewhere or not self._unchanged(current)
+        if (not changed and self._settle_left == 0 and self._last is not None
+                and 0 < t_s - self._reference_t < self.max_reuse_s):
             self.reused += 1
-            return replace(self._last, t_s=t_s)  # type: ignore[arg-type]
+            return replace(self._last, t_s=t_s)
         pose_frame = self.detector.detect(image, t_s)
         self.analysed += 1
-        self._settled = settled(self._last, pose_frame)
+        self._settle_left = SETTLE_FRAMES if changed else max(0, self._settle_left - 1)
         self._reference, self._reference_t, self._last = current, t_s, pose_frame
+        if not same_size:
+            self._around = current
         self._image_shape = image.shape
         self._region = posture_region(pose_frame, *current.shape)
         return pose_frame
 
-    def _still(self, current: np.ndarray, t_s: float) -> bool:
-        reference = self._reference
-        if reference is None or self._last is None or self._region is None or not self._settled:
+    def _unchanged(self, current: np.ndarray) -> bool:
+        if self._reference is None or self._region is None:
             return False
-        if not 0 < t_s - self._reference_t < self.max_reuse_s:
-            return False
-        return changed_share(reference, current, self._region) <= CHANGE_SHARE
+        return changed_share(self._reference, current, self._region) <= CHANGE_SHARE
 
     def close(self) -> None:
         close = getattr(self.detector, "close", None)
