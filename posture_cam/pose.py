@@ -10,6 +10,8 @@ and steadier than detecting afresh) and looks for others now and then (see
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import logging
 import sys
 import types
@@ -103,24 +105,112 @@ def check_model(path: Path) -> None:
                             hint="rebuild it with models/build_model.py")
 
 
-def _import_mediapipe():  # noqa: ANN202 - (mediapipe, BaseOptions, vision)
-    """mediapipe, imported only when a model is loaded, without matplotlib's pyplot.
+# The packages whose __init__ imports all of mediapipe (audio with sounddevice and PortAudio,
+# text, every vision task, drawing helpers with matplotlib): ~25 MB of RSS and 0.3 s that a
+# pose landmarker never uses. The lean import skips them; the modules it needs instead:
+_HEAVY_PACKAGES = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python",
+                   "mediapipe.tasks.python.vision")
+_POSE_MODULES = ("mediapipe.tasks.python.core.base_options",
+                 "mediapipe.tasks.python.vision.core.image",
+                 "mediapipe.tasks.python.vision.core.vision_task_running_mode",
+                 "mediapipe.tasks.python.vision.pose_landmarker")
+
+
+def _import_mediapipe():  # noqa: ANN202 - (mediapipe-like, BaseOptions, vision-like)
+    """What a pose landmarker needs from mediapipe, imported only when a model is loaded:
+    `mp.Image`, `mp.ImageFormat`, `BaseOptions`, `vision.PoseLandmarker(Options)` and
+    `vision.RunningMode`.
+
+    The lean way (`_import_pose_only`) when mediapipe is not imported yet; the whole
+    package otherwise, or when the lean way fails (another mediapipe layout).
+    """
+    if "mediapipe" not in sys.modules:
+        before = set(sys.modules)
+        try:
+            return _import_pose_only()
+        except (ImportError, AttributeError) as exc:
+            log.debug("lean mediapipe import failed (%s); importing all of it", exc)
+            for name in set(sys.modules) - before:  # the half-imported lean modules
+                if name == "mediapipe" or name.startswith("mediapipe."):
+                    del sys.modules[name]
+    return _import_whole_mediapipe()
+
+
+def _import_pose_only():  # noqa: ANN202
+    """The pose landmarker's modules, without running the package __init__ files above.
+
+    Each of those packages is put in sys.modules unexecuted (a real module from its real
+    spec, so submodules import normally); the first attribute asked of one that its
+    __init__ would have set runs that __init__ then (PEP 562 `__getattr__`), so a later
+    plain `import mediapipe` elsewhere in the process still gets the whole package.
+    """
+    for name in _HEAVY_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            raise ImportError(f"{name} is not a package")
+        package = importlib.util.module_from_spec(spec)
+        package.__getattr__ = _completing_getattr(package)
+        sys.modules[name] = package
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, package)
+    base_options, image, running_mode, pose_landmarker = (
+        importlib.import_module(name) for name in _POSE_MODULES)
+    mp = types.SimpleNamespace(Image=image.Image, ImageFormat=image.ImageFormat)
+    vision = types.SimpleNamespace(PoseLandmarker=pose_landmarker.PoseLandmarker,
+                                   PoseLandmarkerOptions=pose_landmarker.PoseLandmarkerOptions,
+                                   RunningMode=running_mode.VisionTaskRunningMode)
+    return mp, base_options.BaseOptions, vision
+
+
+def _completing_getattr(package: types.ModuleType):  # noqa: ANN202 - PEP 562 __getattr__
+    def __getattr__(name: str) -> object:
+        if "__getattr__" not in vars(package):  # completed already: really missing
+            raise AttributeError(f"module {package.__name__!r} has no attribute {name!r}")
+        _complete_lean_packages()
+        return getattr(package, name)
+    return __getattr__
+
+
+def _complete_lean_packages() -> None:
+    """Run the skipped __init__ files, innermost first, the order in which a plain import
+    finishes them (mediapipe's own __init__ rebinds `mediapipe.tasks` once the inner ones
+    are done)."""
+    pending = [package for package in map(sys.modules.get, reversed(_HEAVY_PACKAGES))
+               if package is not None and "__getattr__" in vars(package)]
+    for package in pending:
+        del package.__getattr__  # during the __init__ files, a module is as plain as usual
+
+    def load() -> None:
+        for package in pending:
+            package.__spec__.loader.exec_module(package)
+    _without_pyplot(load)
+
+
+def _import_whole_mediapipe():  # noqa: ANN202
+    def load():  # noqa: ANN202
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+        return mp, BaseOptions, vision
+    return _without_pyplot(load)
+
+
+def _without_pyplot(load):  # noqa: ANN001, ANN202
+    """Run `load` with a placeholder for matplotlib.pyplot.
 
     mediapipe's vision package imports its drawing helpers, which import matplotlib.pyplot
     (0.2 s and ~20 MB that posture-cam never uses: it draws with OpenCV, and its charts use
-    matplotlib's Figure API without pyplot). A placeholder stands in for pyplot during the
-    import only, so a real `import matplotlib.pyplot` later still gets the real one.
+    matplotlib's Figure API without pyplot). The placeholder stands in during the import
+    only, so a real `import matplotlib.pyplot` later still gets the real one.
     """
     placeholder = "matplotlib.pyplot" not in sys.modules
     if placeholder:
         sys.modules["matplotlib.pyplot"] = types.ModuleType("matplotlib.pyplot")
     try:
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        return load()
     finally:
         if placeholder:
             del sys.modules["matplotlib.pyplot"]
-    return mp, BaseOptions, vision
 
 
 # How often to look for other people while following one (a survey costs about two

@@ -97,3 +97,59 @@ def test_large_frames_are_downscaled_before_analysis():
     with PoseEstimator(max_image_width=640) as estimator:
         frame = estimator.detect(big, 0.0)
     assert (frame.image_width, frame.image_height) == (640, 360)
+
+
+# --- importing only the pose landmarker (pose._import_mediapipe) ----------------------------
+
+_FIND_A_POSE = """
+import sys, cv2
+from posture_cam import pose
+{setup}
+capture = cv2.VideoCapture(sys.argv[1])
+capture.set(cv2.CAP_PROP_POS_FRAMES, 30)
+ok, image = capture.read()
+with pose.PoseEstimator() as estimator:
+    print(len(estimator.detect(image, 0.0).poses))
+print(*sorted(m for m in ("matplotlib", "sounddevice", "mediapipe.tasks.python.audio",
+                          "mediapipe.tasks.python.text") if m in sys.modules))
+{after}
+"""
+
+
+def _run_fresh(setup: str = "", after: str = "") -> list[str]:
+    """In a process of its own: which modules are imported is process-wide state."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    code = _FIND_A_POSE.format(setup=setup, after=after)
+    proc = subprocess.run([sys.executable, "-c", code, str(sample("front_upright_a"))],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.splitlines()
+
+
+def test_the_estimator_loads_without_mediapipes_audio_text_or_matplotlib():
+    found, imported = _run_fresh()[:2]
+    assert found == "1" and imported == ""
+
+
+def test_a_plain_mediapipe_import_afterwards_still_gets_the_whole_package():
+    lines = _run_fresh(after="""
+import mediapipe
+from mediapipe.tasks.python import audio, vision
+print(mediapipe.__version__, vision.FaceDetector.__name__, audio.AudioClassifier.__name__,
+      mediapipe.Image is pose._import_mediapipe()[0].Image)
+""")
+    assert lines[0] == "1"
+    version, face, classifier, same_image = lines[2].split()
+    assert version[0].isdigit() and (face, classifier, same_image) == (
+        "FaceDetector", "AudioClassifier", "True")
+
+
+def test_another_mediapipe_layout_falls_back_to_the_whole_import():
+    """A module moved in a later mediapipe: the lean import fails, the plain one works."""
+    found, imported = _run_fresh(setup="""
+pose._POSE_MODULES = pose._POSE_MODULES + ("mediapipe.tasks.python.vision.moved_away",)
+""")[:2]
+    assert found == "1" and "mediapipe.tasks.python.audio" in imported.split()
