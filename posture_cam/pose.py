@@ -27,7 +27,8 @@ from .core.settings import DEFAULT_MODEL_VARIANT, MODEL_VARIANTS
 
 log = logging.getLogger(__name__)
 
-REQUIRED_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+DETECTOR = "pose_detector.tflite"
+REQUIRED_MEMBERS = (DETECTOR, "pose_landmarks_detector.tflite")
 # Variants left out of the package (pyproject's data-files) for their size: built on demand.
 NOT_SHIPPED = ("heavy",)
 
@@ -221,6 +222,25 @@ JUMP_SHARE_OF_WIDTH = 0.15
 SAME_BODY_SHARE_OF_WIDTH = 0.12
 
 
+def survey_model_for(model_path: Path) -> Path:
+    """The model that looks for other people now and then (`PoseEstimator._survey`).
+
+    Finding people is the job of a bundle's person detector, the same file in the lite,
+    full and heavy bundles; what differs is the landmark model, and a survey's landmarks
+    only place the people it finds (the followed person's come from the tracker). So a
+    model whose detector is the lite bundle's surveys with the lite bundle: a kept-alive
+    full surveyor costs ~10 MB more and a third more CPU per survey. Any other model
+    surveys with itself.
+    """
+    lite = bundled_model_path("lite")
+    try:
+        with zipfile.ZipFile(model_path) as ours, zipfile.ZipFile(lite) as theirs:
+            same = ours.getinfo(DETECTOR).CRC == theirs.getinfo(DETECTOR).CRC
+    except (OSError, KeyError, zipfile.BadZipFile):
+        same = False
+    return lite if same else model_path
+
+
 class PoseEstimator:
     """One person followed by MediaPipe's PoseLandmarker; `detect(image_bgr, t_s)` -> PoseFrame.
 
@@ -231,7 +251,8 @@ class PoseEstimator:
     cost, and a detector that misses some people a tracker keeps (../shared/real has one).
     Other people still matter (a colleague nearer the camera is the user; a passer-by is
     not), so every `SURVEY_EVERY_S`, and whenever the followed body jumps, a second
-    landmarker in IMAGE mode looks for up to two people. When it finds someone who should
+    landmarker in IMAGE mode (on the lite bundle: `survey_model_for`) looks for up to two
+    people. When it finds someone who should
     be followed instead (`geometry.select_user`), the tracker starts afresh.
     """
 
@@ -245,6 +266,8 @@ class PoseEstimator:
         self._mp = mp
         self._vision = vision
         self._base_options = BaseOptions(model_asset_path=str(self.model_path))
+        self.survey_model_path = survey_model_for(self.model_path)
+        self._survey_options = BaseOptions(model_asset_path=str(self.survey_model_path))
         self.min_detection_confidence = min_detection_confidence
         self.survey_every_s = survey_every_s
         self._landmarker = self._create(vision.RunningMode.VIDEO, num_poses=1)
@@ -258,9 +281,10 @@ class PoseEstimator:
         self.surveys = 0
         self.restarts = 0
 
-    def _create(self, mode, num_poses: int):  # noqa: ANN001, ANN202
+    def _create(self, mode, num_poses: int, base_options=None):  # noqa: ANN001, ANN202
         options = self._vision.PoseLandmarkerOptions(
-            base_options=self._base_options, running_mode=mode, num_poses=num_poses,
+            base_options=base_options or self._base_options, running_mode=mode,
+            num_poses=num_poses,
             min_pose_detection_confidence=self.min_detection_confidence,
             min_pose_presence_confidence=0.5, min_tracking_confidence=0.5)
         try:
@@ -319,7 +343,8 @@ class PoseEstimator:
                 width: int, height: int) -> tuple[Pose, ...]:
         """The followed pose first, then anyone else a one-off detection finds."""
         if self._surveyor is None:
-            self._surveyor = self._create(self._vision.RunningMode.IMAGE, num_poses=2)
+            self._surveyor = self._create(self._vision.RunningMode.IMAGE, num_poses=2,
+                                          base_options=self._survey_options)
         self._last_survey_t = t_s
         self.surveys += 1
         result = self._surveyor.detect(image)

@@ -10,7 +10,7 @@ from conftest import sample
 from posture_cam.core.errors import UserError
 from posture_cam.core.landmarks import LandmarkId
 from posture_cam.pose import (PoseEstimator, bundled_model_path, check_model,
-                              default_model_path, sha256_of)
+                              default_model_path, sha256_of, survey_model_for)
 
 pytestmark = pytest.mark.model
 
@@ -153,3 +153,36 @@ def test_another_mediapipe_layout_falls_back_to_the_whole_import():
 pose._POSE_MODULES = pose._POSE_MODULES + ("mediapipe.tasks.python.vision.moved_away",)
 """)[:2]
     assert found == "1" and "mediapipe.tasks.python.audio" in imported.split()
+
+
+# --- the survey's model (pose.survey_model_for) ----------------------------------------------
+
+def _bundle_copy(tmp_path, detector: bytes | None = None):
+    """A copy of the full bundle elsewhere, optionally with another person detector."""
+    copy = tmp_path / "my_model.task"
+    with zipfile.ZipFile(bundled_model_path("full")) as source, \
+            zipfile.ZipFile(copy, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, detector if detector and name == "pose_detector.tflite"
+                            else data)
+    return copy
+
+
+@pytest.mark.parametrize("variant", ["lite", "full"])
+def test_bundled_models_survey_with_the_lite_bundle(variant):
+    with PoseEstimator(bundled_model_path(variant)) as estimator:
+        assert estimator.survey_model_path == bundled_model_path("lite")
+
+
+def test_a_model_with_the_same_person_detector_surveys_with_the_lite_bundle(tmp_path):
+    assert survey_model_for(_bundle_copy(tmp_path)) == bundled_model_path("lite")
+
+
+def test_a_model_with_another_person_detector_surveys_with_itself(tmp_path):
+    with zipfile.ZipFile(bundled_model_path("full")) as bundle:
+        detector = bytearray(bundle.read("pose_detector.tflite"))
+    detector[-1] ^= 0xFF  # another detector, as far as the survey can tell
+    other = _bundle_copy(tmp_path, bytes(detector))
+    assert survey_model_for(other) == other
+
