@@ -1,5 +1,6 @@
 """The MediaPipe adapter: model checks and plain-numpy results (real model, no mocks)."""
 
+import sys
 import zipfile
 
 import cv2
@@ -10,7 +11,8 @@ from conftest import sample
 from posture_cam.core.errors import UserError
 from posture_cam.core.landmarks import LandmarkId
 from posture_cam.pose import (PoseEstimator, bundled_model_path, check_model,
-                              default_model_path, sha256_of, survey_model_for)
+                              default_model_path, limit_malloc_arenas, sha256_of,
+                              survey_model_for)
 
 pytestmark = pytest.mark.model
 
@@ -186,3 +188,13 @@ def test_a_model_with_another_person_detector_surveys_with_itself(tmp_path):
     other = _bundle_copy(tmp_path, bytes(detector))
     assert survey_model_for(other) == other
 
+
+# --- glibc malloc arenas (pose.limit_malloc_arenas) ------------------------------------------
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_malloc_arenas_are_limited_on_glibc():
+    assert limit_malloc_arenas() is True
+
+
+def test_without_glibc_the_arena_limit_is_skipped_silently(tmp_path):
+    assert limit_malloc_arenas(libc=str(tmp_path / "libc.so.6")) is False
