@@ -121,32 +121,32 @@ _POSE_MODULES = ("mediapipe.tasks.python.core.base_options",
 def _import_mediapipe():  # noqa: ANN202 - (mediapipe-like, BaseOptions, vision-like)
     """What a pose landmarker needs from mediapipe, imported only when a model is loaded:
     `mp.Image`, `mp.ImageFormat`, `BaseOptions`, `vision.PoseLandmarker(Options)` and
-    `vision.RunningMode`.
-
-    The lean way (`_import_pose_only`) when mediapipe is not imported yet; the whole
-    package otherwise, or when the lean way fails (another mediapipe layout).
+    `vision.RunningMode`. The lean way (`_import_pose_only`); the whole package when that
+    fails (another mediapipe layout).
     """
-    if "mediapipe" not in sys.modules:
-        before = set(sys.modules)
-        try:
-            return _import_pose_only()
-        except (ImportError, AttributeError) as exc:
-            log.debug("lean mediapipe import failed (%s); importing all of it", exc)
-            for name in set(sys.modules) - before:  # the half-imported lean modules
-                if name == "mediapipe" or name.startswith("mediapipe."):
-                    del sys.modules[name]
+    before = set(sys.modules)
+    try:
+        return _import_pose_only()
+    except (ImportError, AttributeError) as exc:
+        log.debug("lean mediapipe import failed (%s); importing all of it", exc)
+        for name in set(sys.modules) - before:  # the half-imported lean modules
+            if name == "mediapipe" or name.startswith("mediapipe."):
+                del sys.modules[name]
     return _import_whole_mediapipe()
 
 
 def _import_pose_only():  # noqa: ANN202
     """The pose landmarker's modules, without running the package __init__ files above.
 
-    Each of those packages is put in sys.modules unexecuted (a real module from its real
-    spec, so submodules import normally); the first attribute asked of one that its
-    __init__ would have set runs that __init__ then (PEP 562 `__getattr__`), so a later
-    plain `import mediapipe` elsewhere in the process still gets the whole package.
+    Each of those packages not imported yet is put in sys.modules unexecuted (a real
+    module from its real spec, so submodules import normally); the first attribute asked
+    of one that its __init__ would have set runs the __init__ files then (PEP 562
+    `__getattr__`), so a later plain `import mediapipe` elsewhere in the process still
+    gets the whole package. A second estimator finds the modules already there.
     """
     for name in _HEAVY_PACKAGES:
+        if name in sys.modules:
+            continue
         spec = importlib.util.find_spec(name)
         if spec is None or spec.submodule_search_locations is None:
             raise ImportError(f"{name} is not a package")

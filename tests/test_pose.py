@@ -112,6 +112,8 @@ capture.set(cv2.CAP_PROP_POS_FRAMES, 30)
 ok, image = capture.read()
 with pose.PoseEstimator() as estimator:
     print(len(estimator.detect(image, 0.0).poses))
+with pose.PoseEstimator() as estimator:  # a second one (evaluate: one per clip)
+    estimator.detect(image, 0.0)
 print(*sorted(m for m in ("matplotlib", "sounddevice", "mediapipe.tasks.python.audio",
                           "mediapipe.tasks.python.text") if m in sys.modules))
 {after}
@@ -134,6 +136,10 @@ def _run_fresh(setup: str = "", after: str = "") -> list[str]:
 def test_the_estimator_loads_without_mediapipes_audio_text_or_matplotlib():
     found, imported = _run_fresh()[:2]
     assert found == "1" and imported == ""
+
+
+def test_the_estimator_works_after_a_plain_mediapipe_import():
+    assert _run_fresh(setup="import mediapipe.tasks.python.vision")[0] == "1"
 
 
 def test_a_plain_mediapipe_import_afterwards_still_gets_the_whole_package():
