@@ -248,12 +248,12 @@ SAME_BODY_SHARE_OF_WIDTH = 0.12
 def survey_model_for(model_path: Path) -> Path:
     """The model that looks for other people now and then (`PoseEstimator._survey`).
 
-    Finding people is the job of a bundle's person detector, the same file in the lite,
-    full and heavy bundles; what differs is the landmark model, and a survey's landmarks
-    only place the people it finds (the followed person's come from the tracker). So a
-    model whose detector is the lite bundle's surveys with the lite bundle: a kept-alive
-    full surveyor costs ~10 MB more and a third more CPU per survey. Any other model
-    surveys with itself.
+    Finding people is the job of a bundle's person detector, the same file in the lite and
+    full bundles; what differs is the landmark model, and a survey's landmarks only place
+    the people it finds (the followed person's come from the tracker). So a model whose
+    detector is the lite bundle's (same CRC) surveys with the lite bundle: a kept-alive
+    full surveyor costs ~10 MB more and ~25 % more CPU per survey. Any other model surveys
+    with itself.
     """
     lite = bundled_model_path("lite")
     try:
