@@ -9,7 +9,10 @@ and steadier than detecting afresh) and looks for others now and then (see
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import importlib
+import importlib.util
 import logging
 import sys
 import types
@@ -25,7 +28,8 @@ from .core.settings import DEFAULT_MODEL_VARIANT, MODEL_VARIANTS
 
 log = logging.getLogger(__name__)
 
-REQUIRED_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+DETECTOR = "pose_detector.tflite"
+REQUIRED_MEMBERS = (DETECTOR, "pose_landmarks_detector.tflite")
 # Variants left out of the package (pyproject's data-files) for their size: built on demand.
 NOT_SHIPPED = ("heavy",)
 
@@ -103,24 +107,134 @@ def check_model(path: Path) -> None:
                             hint="rebuild it with models/build_model.py")
 
 
-def _import_mediapipe():  # noqa: ANN202 - (mediapipe, BaseOptions, vision)
-    """mediapipe, imported only when a model is loaded, without matplotlib's pyplot.
+# The packages whose __init__ imports all of mediapipe (audio with sounddevice and PortAudio,
+# text, every vision task, drawing helpers with matplotlib): ~25 MB of RSS and 0.3 s that a
+# pose landmarker never uses. The lean import skips them; the modules it needs instead:
+_HEAVY_PACKAGES = ("mediapipe", "mediapipe.tasks", "mediapipe.tasks.python",
+                   "mediapipe.tasks.python.vision")
+_POSE_MODULES = ("mediapipe.tasks.python.core.base_options",
+                 "mediapipe.tasks.python.vision.core.image",
+                 "mediapipe.tasks.python.vision.core.vision_task_running_mode",
+                 "mediapipe.tasks.python.vision.pose_landmarker")
+
+
+def _import_mediapipe():  # noqa: ANN202 - (mediapipe-like, BaseOptions, vision-like)
+    """What a pose landmarker needs from mediapipe, imported only when a model is loaded:
+    `mp.Image`, `mp.ImageFormat`, `BaseOptions`, `vision.PoseLandmarker(Options)` and
+    `vision.RunningMode`. The lean way (`_import_pose_only`); the whole package when that
+    fails (another mediapipe layout).
+    """
+    before = set(sys.modules)
+    try:
+        return _import_pose_only()
+    except (ImportError, AttributeError) as exc:
+        log.debug("lean mediapipe import failed (%s); importing all of it", exc)
+        for name in set(sys.modules) - before:  # the half-imported lean modules
+            if name == "mediapipe" or name.startswith("mediapipe."):
+                del sys.modules[name]
+    return _import_whole_mediapipe()
+
+
+def _import_pose_only():  # noqa: ANN202
+    """The pose landmarker's modules, without running the package __init__ files above.
+
+    Each of those packages not imported yet is put in sys.modules unexecuted (a real
+    module from its real spec, so submodules import normally); the first attribute asked
+    of one that its __init__ would have set runs the __init__ files then (PEP 562
+    `__getattr__`), so a later plain `import mediapipe` elsewhere in the process still
+    gets the whole package. A second estimator finds the modules already there.
+    """
+    for name in _HEAVY_PACKAGES:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            raise ImportError(f"{name} is not a package")
+        package = importlib.util.module_from_spec(spec)
+        package.__getattr__ = _completing_getattr(package)
+        sys.modules[name] = package
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, package)
+    base_options, image, running_mode, pose_landmarker = (
+        importlib.import_module(name) for name in _POSE_MODULES)
+    mp = types.SimpleNamespace(Image=image.Image, ImageFormat=image.ImageFormat)
+    vision = types.SimpleNamespace(PoseLandmarker=pose_landmarker.PoseLandmarker,
+                                   PoseLandmarkerOptions=pose_landmarker.PoseLandmarkerOptions,
+                                   RunningMode=running_mode.VisionTaskRunningMode)
+    return mp, base_options.BaseOptions, vision
+
+
+def _completing_getattr(package: types.ModuleType):  # noqa: ANN202 - PEP 562 __getattr__
+    def __getattr__(name: str) -> object:
+        if "__getattr__" not in vars(package):  # completed already: really missing
+            raise AttributeError(f"module {package.__name__!r} has no attribute {name!r}")
+        _complete_lean_packages()
+        return getattr(package, name)
+    return __getattr__
+
+
+def _complete_lean_packages() -> None:
+    """Run the skipped __init__ files, innermost first, the order in which a plain import
+    finishes them (mediapipe's own __init__ rebinds `mediapipe.tasks` once the inner ones
+    are done)."""
+    pending = [package for package in map(sys.modules.get, reversed(_HEAVY_PACKAGES))
+               if package is not None and "__getattr__" in vars(package)]
+    for package in pending:
+        del package.__getattr__  # during the __init__ files, a module is as plain as usual
+
+    def load() -> None:
+        for package in pending:
+            package.__spec__.loader.exec_module(package)
+    _without_pyplot(load)
+
+
+def _import_whole_mediapipe():  # noqa: ANN202
+    def load():  # noqa: ANN202
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+        return mp, BaseOptions, vision
+    return _without_pyplot(load)
+
+
+def _without_pyplot(load):  # noqa: ANN001, ANN202
+    """Run `load` with a placeholder for matplotlib.pyplot.
 
     mediapipe's vision package imports its drawing helpers, which import matplotlib.pyplot
     (0.2 s and ~20 MB that posture-cam never uses: it draws with OpenCV, and its charts use
-    matplotlib's Figure API without pyplot). A placeholder stands in for pyplot during the
-    import only, so a real `import matplotlib.pyplot` later still gets the real one.
+    matplotlib's Figure API without pyplot). The placeholder stands in during the import
+    only, so a real `import matplotlib.pyplot` later still gets the real one.
     """
     placeholder = "matplotlib.pyplot" not in sys.modules
     if placeholder:
         sys.modules["matplotlib.pyplot"] = types.ModuleType("matplotlib.pyplot")
     try:
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        return load()
     finally:
         if placeholder:
             del sys.modules["matplotlib.pyplot"]
-    return mp, BaseOptions, vision
+
+
+# glibc's M_ARENA_MAX (malloc.h): how many malloc arenas threads may share.
+_M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS, libc: str = "libc.so.6") -> bool:
+    """Let the landmarkers' threads share `arenas` glibc malloc arenas; True if applied.
+
+    glibc gives each thread that allocates an arena of its own (up to 8 per core), and
+    MediaPipe's graph threads allocate and free tensors and images on every frame, so
+    each arena keeps its own half-used pages: ~6 MB of RSS for nothing (docs/performance.md,
+    Memory). Two arenas (the Python thread and MediaPipe's) keep lock contention away.
+    Process-wide, so set once before a model loads; nothing to do on other C libraries.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(ctypes.CDLL(libc).mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):  # not glibc (musl, ...): no such library or call
+        return False
 
 
 # How often to look for other people while following one (a survey costs about two
@@ -139,6 +253,25 @@ SURVEY_DETECTION_CONFIDENCE = 0.3
 SAME_BODY_SHARE_OF_WIDTH = 0.12
 
 
+def survey_model_for(model_path: Path) -> Path:
+    """The model that looks for other people now and then (`PoseEstimator._survey`).
+
+    Finding people is the job of a bundle's person detector, the same file in the lite and
+    full bundles; what differs is the landmark model, and a survey's landmarks only place
+    the people it finds (the followed person's come from the tracker). So a model whose
+    detector is the lite bundle's (same CRC) surveys with the lite bundle: a kept-alive
+    full surveyor costs ~10 MB more and ~25 % more CPU per survey. Any other model surveys
+    with itself.
+    """
+    lite = bundled_model_path("lite")
+    try:
+        with zipfile.ZipFile(model_path) as ours, zipfile.ZipFile(lite) as theirs:
+            same = ours.getinfo(DETECTOR).CRC == theirs.getinfo(DETECTOR).CRC
+    except (OSError, KeyError, zipfile.BadZipFile):
+        same = False
+    return lite if same else model_path
+
+
 class PoseEstimator:
     """One person followed by MediaPipe's PoseLandmarker; `detect(image_bgr, t_s)` -> PoseFrame.
 
@@ -150,7 +283,8 @@ class PoseEstimator:
     Other people still matter (a colleague nearer the camera is the user; a passer-by is
     not), so every `SURVEY_EVERY_S`, sooner when the picture changed around the user
     (`look_for_others`), and whenever the followed body jumps, a second landmarker in
-    IMAGE mode looks for up to two people. When it finds someone who should
+    IMAGE mode (on the lite bundle: `survey_model_for`) looks for up to two people. When
+    it finds someone who should
     be followed instead (`geometry.select_user`), the tracker starts afresh.
     """
 
@@ -159,11 +293,14 @@ class PoseEstimator:
                  survey_every_s: float = SURVEY_EVERY_S) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         check_model(self.model_path)
+        limit_malloc_arenas()
         mp, BaseOptions, vision = _import_mediapipe()
 
         self._mp = mp
         self._vision = vision
         self._base_options = BaseOptions(model_asset_path=str(self.model_path))
+        self.survey_model_path = survey_model_for(self.model_path)
+        self._survey_options = BaseOptions(model_asset_path=str(self.survey_model_path))
         self.min_detection_confidence = min_detection_confidence
         self.survey_every_s = survey_every_s
         self._landmarker = self._create(vision.RunningMode.VIDEO, num_poses=1)
@@ -182,10 +319,11 @@ class PoseEstimator:
         """Someone else may have come into view: survey at the next frame that may."""
         self._others_moved = True
 
-    def _create(self, mode, num_poses: int,  # noqa: ANN001, ANN202
+    def _create(self, mode, num_poses: int, base_options=None,  # noqa: ANN001, ANN202
                 detection_confidence: float | None = None):
         options = self._vision.PoseLandmarkerOptions(
-            base_options=self._base_options, running_mode=mode, num_poses=num_poses,
+            base_options=base_options or self._base_options, running_mode=mode,
+            num_poses=num_poses,
             min_pose_detection_confidence=detection_confidence or self.min_detection_confidence,
             min_pose_presence_confidence=0.5, min_tracking_confidence=0.5)
         try:
@@ -247,7 +385,7 @@ class PoseEstimator:
         """The followed pose first, then anyone else a one-off detection finds."""
         if self._surveyor is None:
             self._surveyor = self._create(
-                self._vision.RunningMode.IMAGE, num_poses=2,
+                self._vision.RunningMode.IMAGE, num_poses=2, base_options=self._survey_options,
                 detection_confidence=min(self.min_detection_confidence,
                                          SURVEY_DETECTION_CONFIDENCE))
         self._last_survey_t = t_s

@@ -1,5 +1,6 @@
 """The MediaPipe adapter: model checks and plain-numpy results (real model, no mocks)."""
 
+import sys
 import zipfile
 
 import cv2
@@ -10,7 +11,8 @@ from conftest import sample
 from posture_cam.core.errors import UserError
 from posture_cam.core.landmarks import LandmarkId
 from posture_cam.pose import (PoseEstimator, bundled_model_path, check_model,
-                              default_model_path, sha256_of)
+                              default_model_path, limit_malloc_arenas, sha256_of,
+                              survey_model_for)
 
 pytestmark = pytest.mark.model
 
@@ -97,3 +99,108 @@ def test_large_frames_are_downscaled_before_analysis():
     with PoseEstimator(max_image_width=640) as estimator:
         frame = estimator.detect(big, 0.0)
     assert (frame.image_width, frame.image_height) == (640, 360)
+
+
+# --- importing only the pose landmarker (pose._import_mediapipe) ----------------------------
+
+_FIND_A_POSE = """
+import sys, cv2
+from posture_cam import pose
+{setup}
+capture = cv2.VideoCapture(sys.argv[1])
+capture.set(cv2.CAP_PROP_POS_FRAMES, 30)
+ok, image = capture.read()
+with pose.PoseEstimator() as estimator:
+    print(len(estimator.detect(image, 0.0).poses))
+with pose.PoseEstimator() as estimator:  # a second one (evaluate: one per clip)
+    estimator.detect(image, 0.0)
+print(*sorted(m for m in ("matplotlib", "sounddevice", "mediapipe.tasks.python.audio",
+                          "mediapipe.tasks.python.text") if m in sys.modules))
+{after}
+"""
+
+
+def _run_fresh(setup: str = "", after: str = "") -> list[str]:
+    """In a process of its own: which modules are imported is process-wide state."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    code = _FIND_A_POSE.format(setup=setup, after=after)
+    proc = subprocess.run([sys.executable, "-c", code, str(sample("front_upright_a"))],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.splitlines()
+
+
+def test_the_estimator_loads_without_mediapipes_audio_text_or_matplotlib():
+    found, imported = _run_fresh()[:2]
+    assert found == "1" and imported == ""
+
+
+def test_the_estimator_works_after_a_plain_mediapipe_import():
+    assert _run_fresh(setup="import mediapipe.tasks.python.vision")[0] == "1"
+
+
+def test_a_plain_mediapipe_import_afterwards_still_gets_the_whole_package():
+    lines = _run_fresh(after="""
+import mediapipe
+from mediapipe.tasks.python import audio, vision
+print(mediapipe.__version__, vision.FaceDetector.__name__, audio.AudioClassifier.__name__,
+      mediapipe.Image is pose._import_mediapipe()[0].Image)
+""")
+    assert lines[0] == "1"
+    version, face, classifier, same_image = lines[2].split()
+    assert version[0].isdigit() and (face, classifier, same_image) == (
+        "FaceDetector", "AudioClassifier", "True")
+
+
+def test_another_mediapipe_layout_falls_back_to_the_whole_import():
+    """A module moved in a later mediapipe: the lean import fails, the plain one works."""
+    found, imported = _run_fresh(setup="""
+pose._POSE_MODULES = pose._POSE_MODULES + ("mediapipe.tasks.python.vision.moved_away",)
+""")[:2]
+    assert found == "1" and "mediapipe.tasks.python.audio" in imported.split()
+
+
+# --- the survey's model (pose.survey_model_for) ----------------------------------------------
+
+def _bundle_copy(tmp_path, detector: bytes | None = None):
+    """A copy of the full bundle elsewhere, optionally with another person detector."""
+    copy = tmp_path / "my_model.task"
+    with zipfile.ZipFile(bundled_model_path("full")) as source, \
+            zipfile.ZipFile(copy, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, detector if detector and name == "pose_detector.tflite"
+                            else data)
+    return copy
+
+
+@pytest.mark.parametrize("variant", ["lite", "full"])
+def test_bundled_models_survey_with_the_lite_bundle(variant):
+    with PoseEstimator(bundled_model_path(variant)) as estimator:
+        assert estimator.survey_model_path == bundled_model_path("lite")
+
+
+def test_a_model_with_the_same_person_detector_surveys_with_the_lite_bundle(tmp_path):
+    assert survey_model_for(_bundle_copy(tmp_path)) == bundled_model_path("lite")
+
+
+def test_a_model_with_another_person_detector_surveys_with_itself(tmp_path):
+    with zipfile.ZipFile(bundled_model_path("full")) as bundle:
+        detector = bytearray(bundle.read("pose_detector.tflite"))
+    detector[-1] ^= 0xFF  # another detector, as far as the survey can tell
+    other = _bundle_copy(tmp_path, bytes(detector))
+    assert survey_model_for(other) == other
+
+
+# --- glibc malloc arenas (pose.limit_malloc_arenas) ------------------------------------------
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_malloc_arenas_are_limited_on_glibc():
+    assert limit_malloc_arenas() is True
+
+
+def test_without_glibc_the_arena_limit_is_skipped_silently(tmp_path):
+    assert limit_malloc_arenas(libc=str(tmp_path / "libc.so.6")) is False
