@@ -296,13 +296,11 @@ def bench_startup(report: Report, clip: Path, calibration: Path, env: dict[str, 
 # --- monitor CPU and memory ------------------------------------------------------------------
 
 def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, str],
-                  minutes: float, model: Path, tmp: Path, warmup_s: float = 20.0) -> None:
-    log_path = tmp / "monitor.log"
-    log_file = log_path.open("w")
+                  minutes: float, model: Path, warmup_s: float = 20.0) -> None:
     proc = subprocess.Popen(cli("monitor", "--source", clip, "--loop", "--realtime",
                                 "--no-history", "--calibration", calibration,
                                 "--model", model),
-                            stdout=subprocess.DEVNULL, stderr=log_file, env=env, cwd=ROOT)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     samples: list[tuple[float, float, float]] = []  # (wall, cpu, rss)
     try:
         started = time.monotonic()
@@ -315,10 +313,8 @@ def bench_monitor(report: Report, clip: Path, calibration: Path, env: dict[str, 
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
-        log_file.close()
-    # the log's last line says how much the model did (monitor_command.model_runs)
-    logs = [log_path] + sorted((Path(env["POSTURE_CAM_STATE_DIR"])).glob("monitor.log*"))
-    stopped = [line for path in logs if path.exists()
+    # the monitor's log file ends with how much the model did (monitor_command.model_runs)
+    stopped = [line for path in Path(env["POSTURE_CAM_STATE_DIR"]).glob("monitor.log*")
                for line in path.read_text().splitlines() if "stopped after" in line]
     steady = [s for s in samples if s[0] >= warmup_s]
     (w0, c0, r0), (w1, c1, r1) = steady[0], steady[-1]
@@ -622,7 +618,7 @@ def main() -> int:
         if "startup" in only:
             bench_startup(report, args.clip, calibration, env, model)
         if "monitor" in only:
-            bench_monitor(report, args.clip, calibration, env, args.minutes, model, Path(tmp))
+            bench_monitor(report, args.clip, calibration, env, args.minutes, model)
         if "duty" in only:
             bench_duty(report, args.clip, calibration, args.duty_minutes, Path(tmp), model)
         if "models" in only:
