@@ -200,7 +200,7 @@ def model_runs(pipeline: Any, estimator: Any) -> str:
     """How much of the analysis the pose model did (benchmarks/bench.py reads it)."""
     from .core.stillness import StillFrames
 
-    surveys = f"two-person surveys {getattr(estimator, 'surveys', 0)}"
+    surveys = f"two-person surveys {estimator.surveys}"
     if not isinstance(pipeline.detector, StillFrames):
         return f"; {surveys}"
     still = pipeline.detector

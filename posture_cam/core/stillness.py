@@ -132,9 +132,10 @@ class StillFrames:
             look = getattr(self.detector, "look_for_others", None)
             if look is not None:
                 look()
-        changed = not same_size or elsewhere or not self._unchanged(current)
-        if (not changed and self._settle_left == 0 and self._last is not None
-                and 0 < t_s - self._reference_t < self.max_reuse_s):
+        changed = (not same_size or elsewhere  # a reference implies a region and a pose
+                   or changed_share(self._reference, current, self._region) > CHANGE_SHARE)
+        recent = 0 < t_s - self._reference_t < self.max_reuse_s
+        if not changed and self._settle_left == 0 and recent:
             self.reused += 1
             return replace(self._last, t_s=t_s)
         pose_frame = self.detector.detect(image, t_s)
@@ -146,11 +147,6 @@ class StillFrames:
         self._image_shape = image.shape
         self._region = posture_region(pose_frame, *current.shape)
         return pose_frame
-
-    def _unchanged(self, current: np.ndarray) -> bool:
-        if self._reference is None or self._region is None:
-            return False
-        return changed_share(self._reference, current, self._region) <= CHANGE_SHARE
 
     def close(self) -> None:
         close = getattr(self.detector, "close", None)
