@@ -123,9 +123,9 @@ print(*sorted(m for m in ("matplotlib", "sounddevice", "mediapipe.tasks.python.a
 def _run_fresh(setup: str = "", after: str = "") -> list[str]:
     """In a process of its own: which modules are imported is process-wide state."""
     import subprocess
-    import sys
 
     from conftest import ROOT
+
     code = _FIND_A_POSE.format(setup=setup, after=after)
     proc = subprocess.run([sys.executable, "-c", code, str(sample("front_upright_a"))],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
